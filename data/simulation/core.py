@@ -179,3 +179,35 @@ def write_json(obj: dict, path: Path) -> None:
     """Write JSON with stable key order and indentation (byte-reproducible)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@dataclass
+class SimulatedCohort:
+    """Everything written into one cohort folder (see data/FORMAT.md).
+
+    ``decimals`` fixes the printed precision of each float column so that regeneration is
+    byte-identical; ``long_tables`` maps a name to (table, dictionary, decimals).
+    ``findings.yaml`` is hand-written and never touched by :func:`write_cohort`.
+    """
+
+    cohort_id: str
+    participants: pd.DataFrame
+    dictionary: dict
+    description: dict
+    decimals: dict[str, int]
+    long_tables: dict[str, tuple[pd.DataFrame, dict, dict[str, int]]] | None = None
+    regions: pd.DataFrame | None = None
+
+
+def write_cohort(cohort: SimulatedCohort, root: Path) -> Path:
+    """Write `cohort` into ``root/<cohort_id>/`` and return that folder."""
+    folder = Path(root) / cohort.cohort_id
+    write_tsv(cohort.participants, folder / "participants.tsv", cohort.decimals)
+    write_json(cohort.dictionary, folder / "participants.json")
+    write_json(cohort.description, folder / "dataset_description.json")
+    for name, (table, dictionary, decimals) in (cohort.long_tables or {}).items():
+        write_tsv(table, folder / "long" / f"{name}.tsv", decimals)
+        write_json(dictionary, folder / "long" / f"{name}.json")
+    if cohort.regions is not None:
+        write_tsv(cohort.regions, folder / "regions.tsv")
+    return folder
