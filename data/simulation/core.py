@@ -28,6 +28,10 @@ class Measure:
     lower, upper : range of the instrument (None = unbounded)
     step : grid of recorded values (1 for integer scales, 0.01 for two decimals, None = any)
     n_missing : number of participants of the cell without this measure
+    log_sigma : optional right skew: the copula score z is replaced by ``exp(log_sigma * z)``
+        before moment matching, so the values are shaped like a lognormal with that
+        log-scale SD (concentrations, durations, near-floor symptom scores). The
+        transform is monotone, so ranks and Spearman correlations are unchanged.
     """
 
     name: str
@@ -37,6 +41,7 @@ class Measure:
     upper: float | None = None
     step: float | None = None
     n_missing: int = 0
+    log_sigma: float | None = None
 
 
 def nearest_correlation(matrix: np.ndarray, floor: float = 1e-6) -> np.ndarray:
@@ -149,18 +154,32 @@ def _nudge_mean(x: np.ndarray, target: Measure) -> np.ndarray:
 
 
 def simulate_cell(rng: np.random.Generator, n: int, measures: list[Measure],
-                  correlations: dict[tuple[str, str], float] | None = None) -> pd.DataFrame:
+                  correlations: dict[tuple[str, str], float] | None = None,
+                  missing: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Simulate `n` participants of one cell with the given targets and correlations.
 
     Missing values are placed at random per measure (``Measure.n_missing``) *before* the
     moments are matched, so the published mean/SD hold for the observed values.
+    ``missing`` optionally maps a measure name to a boolean mask of length `n` (True =
+    missing) that replaces the random placement, for studies whose measures are missing
+    together (e.g. all metabolites of one MRS voxel); no random draw is made for such a
+    measure, so adding a mask for one measure does not change the others' draws.
     """
     names = [m.name for m in measures]
+    masks = missing or {}
     scores = normal_scores(rng, n, correlation_matrix(names, correlations or {}))
     columns = {}
     for j, measure in enumerate(measures):
         col = scores[:, j].copy()
-        if measure.n_missing:
+        if measure.log_sigma:
+            col = np.exp(measure.log_sigma * col)
+        if measure.name in masks:
+            mask = np.asarray(masks[measure.name], dtype=bool)
+            if mask.shape != (n,):
+                raise ValueError(f"missing mask of {measure.name!r} has shape {mask.shape}, "
+                                 f"expected ({n},)")
+            col[mask] = np.nan
+        elif measure.n_missing:
             col[rng.choice(n, size=measure.n_missing, replace=False)] = np.nan
         columns[measure.name] = match_moments(col, measure)
     return pd.DataFrame(columns)
