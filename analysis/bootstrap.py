@@ -24,6 +24,9 @@ CHUNK_ELEMENTS = 2_000_000
 _CONSTANT_TOL = 1e-10
 """A column whose resample variance is below this fraction of its sample variance is constant."""
 
+_RANK_TOL = 1e-10
+"""Predictor j is collinear with the others when RSS_j / SS_j (SPSS's tolerance) is below this."""
+
 
 def ols(design: np.ndarray, response: np.ndarray, *, level: float) -> dict[str, np.ndarray]:
     """OLS coefficients with standard errors, t tests and t-based confidence intervals.
@@ -68,21 +71,30 @@ def indirect_for_indices(x, m, y, covariates: np.ndarray, idx: np.ndarray) -> np
     ``a`` is the slope of X in ``M ~ 1 + X + C`` and ``b`` the slope of M in
     ``Y ~ 1 + X + C + M``. Continuous columns are centred and scaled by the full-sample
     mean and SD first (slopes are invariant to centring; scaling is undone at the end),
-    which keeps the normal equations well conditioned.
+    which keeps the normal equations well conditioned. A resample in which ``a`` or ``b``
+    is not identified (X or M constant, or collinear with the other predictors, e.g. fewer
+    distinct participants than coefficients) gives NaN; PROCESS likewise discards such
+    resamples.
     """
     x, m, y = (np.asarray(v, dtype=float) for v in (x, m, y))
     scale = [np.std(v) for v in (x, m, y)]
-    cols = [(x - x.mean()) / scale[0], *np.asarray(covariates, dtype=float).T,
+    cols = [(x - x.mean()) / scale[0], *map(_standardise, np.asarray(covariates, float).T),
             (m - m.mean()) / scale[1], (y - y.mean()) / scale[2]]
     z = np.column_stack([np.ones(len(x)), *cols])
     cross = _resample_cross_products(z, idx)  # (B, q, q)
     q = z.shape[1]
-    p_m, p_y = q - 2, q - 1  # M ~ [1, X, C]; Y ~ [1, X, C, M]
-    a = _slopes(cross, p_m, target=q - 2)[:, 1]
-    b = _slopes(cross, p_y, target=q - 1)[:, p_y - 1]
+    a, a_ok = _slope(cross, q - 2, target=q - 2, coef=1)  # M ~ [1, X, C]
+    b, b_ok = _slope(cross, q - 1, target=q - 1, coef=q - 2)  # Y ~ [1, X, C, M]
     ab = a * b * scale[2] / scale[0]
-    ab[_constant_in_resample(cross, [1, q - 2])] = np.nan
+    ab[~(a_ok & b_ok)] = np.nan
     return ab
+
+
+def _standardise(column: np.ndarray) -> np.ndarray:
+    """Centre and scale a numeric covariate; 0/1 dummies stay as they are (exact zeros)."""
+    if np.isin(column, (0.0, 1.0)).all():
+        return column
+    return (column - column.mean()) / column.std()
 
 
 def _resample_cross_products(z: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -95,27 +107,40 @@ def _resample_cross_products(z: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return (counts @ outer).reshape(n_res, q, q)
 
 
-def _slopes(cross: np.ndarray, p: int, *, target: int) -> np.ndarray:
-    """Coefficients of column `target` on the first `p` columns, for every resample.
+def _slope(cross: np.ndarray, p: int, *, target: int, coef: int):
+    """Coefficient `coef` of column `target` regressed on the first `p` columns.
 
-    Resamples in which some predictor is constant (e.g. a rare covariate level not drawn)
-    have singular normal equations; they are solved with the pseudo-inverse, which gives
-    the minimum-norm least squares solution (as ``numpy.linalg.lstsq`` would) and leaves
-    identified slopes correct.
+    Returns the coefficient and whether it is identified, for every resample. Full-rank
+    normal equations are solved by LU together with the diagonal of their inverse, whose
+    j-th entry is ``1 / RSS_j`` (RSS of predictor j on the others): a tolerance
+    ``RSS_j / SS_j < 1e-10`` marks rank deficiency. Rank-deficient resamples (e.g. a rare
+    covariate level not drawn) are solved with the pseudo-inverse, the minimum-norm least
+    squares solution (as ``numpy.linalg.lstsq``), which is exact for identified slopes.
     """
-    gram, rhs = cross[:, :p, :p], cross[:, :p, target:target + 1]
-    out = np.empty((len(cross), p))
+    gram, rhs = cross[:, :p, :p], cross[:, :p, target]
+    out, ok = np.empty(len(cross)), np.ones(len(cross), dtype=bool)
     singular = _constant_in_resample(cross, range(1, p))
-    ok = ~singular
-    if ok.any():
+    full = np.flatnonzero(~singular)
+    if full.size:
         try:
-            out[ok] = np.linalg.solve(gram[ok], rhs[ok])[..., 0]
+            sol = np.linalg.solve(gram[full], np.concatenate(
+                [rhs[full, :, None], np.broadcast_to(np.eye(p), (full.size, p, p))], axis=2))
+            inv_diag = np.diagonal(sol[:, :, 1:], axis1=1, axis2=2)
+            ss = np.diagonal(gram[full], axis1=1, axis2=2).copy()
+            ss[:, 1:] -= gram[full, 0, 1:] ** 2 / gram[full, :1, 0]
+            # a positive definite matrix has a positive inverse diagonal; anything else is
+            # round-off on a singular matrix
+            deficient = ~((inv_diag > 0) & (inv_diag * ss * _RANK_TOL < 1)).all(axis=1)
+            out[full] = sol[:, coef, 0]
+            singular[full[deficient]] = True
         except np.linalg.LinAlgError:  # exactly singular beyond constant columns: rare
-            singular = np.ones(len(cross), dtype=bool)
+            singular[:] = True
     if singular.any():
         pinv = np.linalg.pinv(gram[singular], rcond=1e-10, hermitian=True)
-        out[singular] = (pinv @ rhs[singular])[..., 0]
-    return out
+        out[singular] = (pinv @ rhs[singular, :, None])[:, coef, 0]
+        # identified iff e_coef lies in the row space: (pinv @ gram)[coef, coef] == 1
+        ok[singular] = np.abs((pinv @ gram[singular])[:, coef, coef] - 1) < 1e-6
+    return out, ok
 
 
 def _constant_in_resample(cross: np.ndarray, columns) -> np.ndarray:

@@ -148,8 +148,9 @@ def _result(v: dict, valid: np.ndarray, indirect: float) -> MediationResult:
                     paths.at["b", "estimate"], paths.at["b", "se"])
     c = paths.at["c", "estimate"]
     dropped = v["n_boot"] - len(valid)
-    warnings = (f"{dropped} of {v['n_boot']} resamples had a constant {v['x']!r} or "
-                f"{v['m']!r} and were left out of the interval.",) if dropped else ()
+    warnings = (f"{dropped} of {v['n_boot']} resamples could not identify a or b ({v['x']!r} "
+                f"or {v['m']!r} constant or collinear with the covariates in the resample) "
+                "and were left out of the interval.",) if dropped else ()
     return MediationResult(
         x=v["x"], m=v["m"], y=v["y"], covariates=tuple(v["covariates"]), n=len(v["data"]),
         n_dropped=v["n_dropped"], paths=paths, indirect=float(indirect),
