@@ -217,7 +217,8 @@ def compare_groups(df: pd.DataFrame, outcome: str, factors: Sequence[str] = (), 
         Reference level (or cell label "FM/HAB") for Dunnett; default its first level.
     alternative : {"two-sided", "greater", "less"}
         For two-group tests ("greater": first level > second) and Dunnett/Holm/Bonferroni
-        post hoc tests (first named group of each pair, or the non-control group, greater).
+        post hoc tests ("greater": ``group_a`` > ``group_b`` in each row, i.e. the later
+        level > the earlier one, or the level > the control, as R orients them).
     posthoc_factor : str, optional
         Factor whose marginal means (averaged equally over the other factors, as
         ``emmeans``) are compared; default: every cell against every cell.

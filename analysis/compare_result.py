@@ -128,8 +128,11 @@ class ComparisonResult:
         if self.posthoc is not None and self.posthoc_method is not None:
             target = f" of {self.posthoc_factor}" if self.posthoc_factor else " between cells"
             vs = f" against {self.control}" if self.control else ""
-            text += (f" Post hoc: {POSTHOC_NAMES.get(self.posthoc_method, self.posthoc_method)}"
-                     f"{target}{vs}")
+            name = POSTHOC_NAMES[self.posthoc_method]
+            if self.test == "kruskal":
+                name = (f"pairwise Mann-Whitney tests (R: pairwise.wilcox.test) with "
+                        f"{self.posthoc_method.capitalize()} correction")
+            text += f" Post hoc: {name}{target}{vs}"
             text += "" if self.alternative == "two-sided" else f" ({self.alternative})"
             text += "."
         return text
