@@ -79,7 +79,7 @@ def posthoc_contrasts(labels: list[str], estimates: np.ndarray, cov: np.ndarray,
     """
     require_choice(method, METHODS, argument="posthoc")
     require_choice(alternative, ALTERNATIVES, argument="alternative")
-    labels, est, cov = _check_inputs(labels, estimates, cov, df, level)
+    labels, est, cov, df = _check_inputs(labels, estimates, cov, df, level)
     if method == "tukey" and alternative != "two-sided":
         raise InvalidSpec(f"alternative={alternative!r} is not available with posthoc='tukey' "
                           "(the studentized range is two-sided); use 'dunnett', 'holm' or "
@@ -120,8 +120,10 @@ def _check_inputs(labels, estimates, cov, df, level):
                                f"({', '.join(labels) or 'none'}). Include more levels.")
     if len(set(labels)) != len(labels):
         raise InvalidSpec(f"labels must be unique; got {labels}.")
-    est = np.asarray(estimates, dtype=float)
-    cov = np.asarray(cov, dtype=float)
+    try:
+        est, cov, df = np.asarray(estimates, float), np.asarray(cov, float), float(df)
+    except (TypeError, ValueError) as exc:
+        raise InvalidSpec(f"estimates, cov and df must be numeric ({exc}).") from None
     k = len(labels)
     if est.shape != (k,) or cov.shape != (k, k):
         raise InvalidSpec(f"estimates must have shape ({k},) and cov ({k}, {k}) for {k} labels; "
@@ -136,7 +138,7 @@ def _check_inputs(labels, estimates, cov, df, level):
                           "degrees of freedom.")
     if not 0.0 < level < 1.0:
         raise InvalidSpec(f"level={level!r} must be between 0 and 1, e.g. 0.95.")
-    return labels, est, cov
+    return labels, est, cov, df
 
 
 def _positive_definite(cov: np.ndarray) -> bool:

@@ -133,12 +133,13 @@ def two_sample_test(a: np.ndarray, b: np.ndarray, *,
             f"{y[0]:g}); a two-sample test needs values that differ within a group.")
     if test == "mannwhitney":
         w, p, exact = _mann_whitney(x, y, alternative)
-        fields = dict(statistic_name="U", statistic=w, df=None, p=p, diff_ci_low=None,
-                      diff_ci_high=None, method=_MW_EXACT if exact else _MW_NORMAL)
+        fields = {"statistic_name": "U", "statistic": w, "df": None, "p": p,
+                  "diff_ci_low": None, "diff_ci_high": None,
+                  "method": _MW_EXACT if exact else _MW_NORMAL}
     else:
         t, df, p, low, high = _t_test(x, y, test == "welch", alternative, level)
-        fields = dict(statistic_name="t", statistic=t, df=df, p=p, diff_ci_low=low,
-                      diff_ci_high=high, method=_T_METHODS[test])
+        fields = {"statistic_name": "t", "statistic": t, "df": df, "p": p,
+                  "diff_ci_low": low, "diff_ci_high": high, "method": _T_METHODS[test]}
     return TwoSampleResult(test=test, alternative=alternative,
                            mean_difference=float(x.mean() - y.mean()),
                            **_effect_sizes(x, y, alternative, level), **fields,
@@ -243,7 +244,7 @@ def _exact_null(nx: int, ny: int) -> np.ndarray:
 def _exact_pvalue(w: float, nx: int, ny: int, alternative: str) -> float:
     """R ``wilcox.test`` exact p: tails of the permutation distribution of W."""
     dens = _exact_null(nx, ny)
-    q = int(round(w))
+    q = round(w)
     lower, upper = dens[:q + 1].sum(), dens[q:].sum()   # P(W <= q), P(W >= q)
     if alternative == "greater":
         return float(min(upper, 1.0))
@@ -289,8 +290,8 @@ def _effect_sizes(x, y, alternative: str, level: float) -> dict:
     j = hedges_j(df)
     d_low, d_high = _d_interval(d, nx, ny, alternative, level)
     u_x = stats.rankdata(np.concatenate([x, y]))[:nx].sum() - nx * (nx + 1) / 2
-    return dict(cohen_d=float(d), hedges_g=float(d * j), g_ci_low=float(d_low * j),
-                g_ci_high=float(d_high * j), rank_biserial=float(2 * u_x / (nx * ny) - 1))
+    return {"cohen_d": float(d), "hedges_g": float(d * j), "g_ci_low": float(d_low * j),
+            "g_ci_high": float(d_high * j), "rank_biserial": float(2 * u_x / (nx * ny) - 1)}
 
 
 def _d_interval(d: float, nx: int, ny: int, alternative: str, level: float):
