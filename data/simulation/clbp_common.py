@@ -13,6 +13,7 @@ Nothing here reads files; randomness only enters through the noise vectors passe
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -95,3 +96,25 @@ def resid_sd_for_f(design: np.ndarray, columns: Sequence[int], beta: Sequence[fl
     v = np.linalg.inv(design.T @ design)[np.ix_(columns, columns)]
     b = np.asarray([beta[c] for c in columns], float)
     return float(np.sqrt(b @ np.linalg.solve(v, b) / (len(columns) * f_value)))
+
+
+def refine_small_cell(values: np.ndarray, mean: float, sd: float, lower: float, upper: float,
+                      step: float, max_n: int = 4) -> np.ndarray:
+    """Best grid values for a tiny cell (n <= `max_n` observed), keeping the ranks of `values`.
+
+    ``match_moments`` tunes a location/scale pair, which on a coarse grid with three or four
+    values can miss an SD the grid does allow (e.g. 5.9 +- 2.0 from three integers: 4, 6, 8).
+    Here every sorted combination on the grid within mean +- 3 SD is scored by
+    ``|mean error| + |SD error|`` and the best one is assigned in the rank order of `values`.
+    """
+    out = np.array(values, float)
+    seen = np.flatnonzero(~np.isnan(out))
+    if not 2 <= seen.size <= max_n:
+        return out
+    grid = np.arange(max(lower, mean - 3 * sd), min(upper, mean + 3 * sd) + step / 2, step)
+    grid = np.round(np.round(grid / step) * step, 10)
+    combos = np.array(list(itertools.combinations_with_replacement(grid, seen.size)))
+    score = np.abs(combos.mean(1) - mean) + np.abs(combos.std(1, ddof=1) - sd)
+    best = combos[np.argmin(score)]
+    out[seen[np.argsort(out[seen], kind="stable")]] = best
+    return out
