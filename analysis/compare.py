@@ -12,8 +12,16 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis import compare_engines as eng
-from analysis._data import as_factor, complete_cases, require_cell_sizes, require_choice, \
-    require_columns, require_levels, require_numeric, require_variance
+from analysis._data import (
+    as_factor,
+    complete_cases,
+    require_cell_sizes,
+    require_choice,
+    require_columns,
+    require_levels,
+    require_numeric,
+    require_variance,
+)
 from analysis.compare_result import R_EQUIVALENTS, TEST_NAMES, ComparisonResult
 from analysis.describe import summarize_cells
 from analysis.errors import DegenerateData, InvalidSpec
@@ -25,7 +33,7 @@ TWO_GROUP = ("student", "welch", "mannwhitney")
 SMALL_CELL = 10
 """Cells below this size get a warning (estimates and assumption checks are imprecise)."""
 
-__all__ = ["compare_groups", "ComparisonResult"]
+__all__ = ["ComparisonResult", "compare_groups"]
 
 
 def _choose_test(test: str, n_levels: list[int], covariates: Sequence[str]) -> str:
@@ -149,9 +157,20 @@ def _warnings(result_parts: dict, test: str, factors, slopes_p) -> tuple[str, ..
     if test in ("student", "anova", "ancova") and assumptions.levene_p < 0.05:
         alt = " consider 'welch'." if test == "student" else ""
         out.append(f"variances differ between cells (Levene p < .05);{alt}".rstrip(";"))
+    if assumptions.shapiro_w is None and assumptions.shapiro_n > eng.SHAPIRO_RANGE[1]:
+        out.append(f"Shapiro-Wilk test not run: n = {assumptions.shapiro_n} exceeds "
+                   f"{eng.SHAPIRO_RANGE[1]}, the limit of R's shapiro.test.")
     if slopes_p is not None and slopes_p < 0.05:
         out.append("covariate slopes differ between cells (factor x covariate interaction "
                    "p < .05); the ANCOVA assumption of parallel slopes is doubtful.")
+    if result_parts.get("posthoc_factor") and len(factors) > 1:
+        table = result_parts["table"].set_index("term")
+        crossed = [t for t in table.index if result_parts["posthoc_factor"] in t.split(":")
+                   and ":" in t and table.loc[t, "p"] < 0.05]
+        if crossed:
+            out.append(f"{result_parts['posthoc_factor']!r} is involved in a significant "
+                       f"interaction ({', '.join(crossed)}); its marginal means average over "
+                       "levels of other factors and may mislead (as emmeans warns).")
     return tuple(out) + tuple(result_parts.get("notes", ()))
 
 
@@ -172,7 +191,8 @@ def _run(data, outcome, factors, covariates, test, ss_type, alternative, posthoc
             parts["posthoc"] = eng.rank_posthoc(data, outcome, factors[0], posthoc)
     else:
         table, design, fit = eng.linear_model_table(data, outcome, factors, covariates, ss_type)
-        parts["table"], residuals = table, fit.residuals
+        parts.update(table=table, design=design, fit=fit)
+        residuals = fit.residuals
         if covariates:
             parts["cells"] = parts["cells"].merge(
                 eng.adjusted_cells(design, fit, factors), on="label", how="left")
@@ -239,8 +259,9 @@ def compare_groups(df: pd.DataFrame, outcome: str, factors: Sequence[str] = (), 
         control = levels[0]
     parts = _run(data, outcome, factors, covariates, test, ss_type, alternative, posthoc,
                  control, target)
-    slopes_p = eng.slopes_homogeneity_p(data, outcome, factors, covariates) \
-        if test == "ancova" else None
+    parts["posthoc_factor"] = posthoc_factor if parts["posthoc"] is not None else None
+    slopes_p = eng.slopes_homogeneity_p(parts["design"], parts["fit"], data, factors,
+                                        covariates) if test == "ancova" else None
     linear = test in ("anova", "ancova")
     return ComparisonResult(
         outcome=outcome, factors=tuple(factors), covariates=tuple(covariates), test=test,

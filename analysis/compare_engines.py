@@ -14,8 +14,14 @@ from scipy import stats
 
 from analysis.compare_result import Assumptions
 from analysis.describe import cell_labels
-from analysis.linear_model import Design, OLSFit, build_design, fit_ols, marginal_means, \
-    sums_of_squares
+from analysis.linear_model import (
+    Design,
+    OLSFit,
+    build_design,
+    fit_ols,
+    marginal_means,
+    sums_of_squares,
+)
 from analysis.posthoc import pairwise_rank_tests, posthoc_contrasts
 from analysis.twogroup import two_sample_test
 
@@ -81,7 +87,7 @@ def linear_model_table(data: pd.DataFrame, outcome: str, factors: Sequence[str],
     design = build_design(data, factors, covariates, contrasts="sum")
     y = data[outcome].to_numpy(dtype=float)
     fit = fit_ols(design, y)
-    table = sums_of_squares(design, fit, y, ss_type)
+    table = sums_of_squares(design, fit, ss_type)
     table["statistic_name"] = "F"
     table = table.rename(columns={"partial_eta_squared": "effect_size"})
     table["effect_size_name"] = "partial_eta_squared"
@@ -101,6 +107,14 @@ def adjusted_cells(design: Design, fit: OLSFit, factors: Sequence[str]) -> pd.Da
     })
 
 
+def cell_codes(data: pd.DataFrame, factors: Sequence[str]) -> np.ndarray:
+    """Integer cell index per row (mixed radix over the factors' category codes)."""
+    codes = np.zeros(len(data), dtype=np.int64)
+    for f in factors:
+        codes = codes * len(data[f].cat.categories) + data[f].cat.codes.to_numpy()
+    return codes
+
+
 def check_assumptions(residuals: np.ndarray, data: pd.DataFrame, outcome: str,
                       factors: Sequence[str]) -> Assumptions:
     """Shapiro-Wilk on `residuals`; Levene (median-centred) on `outcome` across cells."""
@@ -109,9 +123,11 @@ def check_assumptions(residuals: np.ndarray, data: pd.DataFrame, outcome: str,
     if SHAPIRO_RANGE[0] <= n <= SHAPIRO_RANGE[1] and np.ptp(residuals) > 0:
         res = stats.shapiro(residuals)
         w, p_w = float(res.statistic), float(res.pvalue)
-    labels = cell_labels(data, factors).to_numpy()
+    codes = cell_codes(data, factors)
     y = data[outcome].to_numpy(dtype=float)
-    samples = [y[labels == lab] for lab in pd.unique(labels)]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    samples = np.split(y[order], bounds)
     lev = stats.levene(*samples, center="median")
     return Assumptions(w, p_w, n, float(lev.statistic), len(samples) - 1,
                        n - len(samples), float(lev.pvalue))
@@ -120,9 +136,10 @@ def check_assumptions(residuals: np.ndarray, data: pd.DataFrame, outcome: str,
 def within_cell_residuals(data: pd.DataFrame, outcome: str,
                           factors: Sequence[str]) -> np.ndarray:
     """Deviations of `outcome` from its cell mean."""
-    y = data[outcome].astype(float)
-    return (y - y.groupby([data[f] for f in factors], observed=True).transform("mean")
-            ).to_numpy()
+    codes = cell_codes(data, factors)
+    y = data[outcome].to_numpy(dtype=float)
+    means = np.bincount(codes, weights=y) / np.maximum(np.bincount(codes), 1)
+    return y - means[codes]
 
 
 def model_posthoc(design: Design, fit: OLSFit, target: Sequence[str], method: str,
@@ -139,22 +156,27 @@ def rank_posthoc(data: pd.DataFrame, outcome: str, factor: str, method: str) -> 
     return pairwise_rank_tests(split_by_level(data, outcome, factor), method=method)
 
 
-def slopes_homogeneity_p(data: pd.DataFrame, outcome: str, factors: Sequence[str],
-                         covariates: Sequence[str]) -> float | None:
-    """p of the joint F test of every factor x numeric covariate interaction (ANCOVA check)."""
+def slopes_homogeneity_p(design: Design, fit: OLSFit, data: pd.DataFrame,
+                         factors: Sequence[str], covariates: Sequence[str]) -> float | None:
+    """p of the joint F test of every factor x numeric covariate interaction (ANCOVA check).
+
+    The interaction columns are residualized on the fitted design (through its R factor),
+    so the test costs one thin QR of the extra columns rather than a second model fit.
+    """
     numeric = [c for c in covariates if not isinstance(data[c].dtype, pd.CategoricalDtype)]
     if not numeric:
         return None
-    design = build_design(data, factors, covariates, contrasts="sum")
-    y = data[outcome].to_numpy(dtype=float)
-    cells = np.column_stack([design.matrix[:, list(t.columns)] for t in design.terms
+    x = design.matrix
+    cells = np.column_stack([x[:, list(t.columns)] for t in design.terms
                              if set(t.variables) <= set(factors)])
     extra = np.column_stack([cells * data[c].to_numpy(dtype=float)[:, None] for c in numeric])
-    full = np.hstack([design.matrix, extra])
-    if np.linalg.matrix_rank(full) < full.shape[1] or full.shape[0] <= full.shape[1]:
+    inner = np.linalg.solve(fit.r, np.linalg.solve(fit.r.T, x.T @ extra))
+    extra_res = extra - x @ inner
+    q, r = np.linalg.qr(extra_res)
+    norms = np.maximum(np.linalg.norm(extra, axis=0), 1e-300)
+    df_den = fit.df_resid - extra.shape[1]
+    if df_den < 1 or (np.abs(np.diag(r)) < 1e-7 * norms).any():
         return None
-    rss = [float(np.sum((y - m @ np.linalg.lstsq(m, y, rcond=None)[0]) ** 2))
-           for m in (design.matrix, full)]
-    q, df_den = extra.shape[1], full.shape[0] - full.shape[1]
-    f = ((rss[0] - rss[1]) / q) / (rss[1] / df_den)
-    return float(stats.f.sf(f, q, df_den))
+    reduction = float(np.sum((q.T @ fit.residuals) ** 2))
+    f = (reduction / extra.shape[1]) / ((fit.rss - reduction) / df_den)
+    return float(stats.f.sf(f, extra.shape[1], df_den))

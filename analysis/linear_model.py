@@ -46,13 +46,19 @@ class Design:
 
 @dataclass(frozen=True)
 class OLSFit:
-    """Coefficients, their covariance and the residuals of one least-squares fit."""
+    """Coefficients, their covariance and the residuals of one least-squares fit.
+
+    ``r`` and ``qty`` (R and Q'y of X = QR) let sub-models be fitted in p dimensions:
+    the RSS of the model on columns S is ``rss + min_b ||qty - r[:, S] b||^2``.
+    """
 
     coef: np.ndarray
     cov: np.ndarray            # sigma^2 (X'X)^-1
     residuals: np.ndarray
     rss: float
     df_resid: int
+    r: np.ndarray
+    qty: np.ndarray
 
     @property
     def mse(self) -> float:
@@ -154,27 +160,33 @@ def fit_ols(design: Design, y: np.ndarray) -> OLSFit:
             f"the model has {x.shape[1]} parameters but only {x.shape[0]} observations; "
             "remove covariates or factors, or widen the subgroup."
         )
-    coef = np.linalg.solve(r, q.T @ y)
+    qty = q.T @ y
+    coef = np.linalg.solve(r, qty)
     residuals = y - x @ coef
     rss = float(residuals @ residuals)
+    if rss <= 1e-20 * max(float(np.sum((y - y.mean()) ** 2)), 1e-300):
+        raise DegenerateData(
+            "the outcome is fitted exactly by the model (zero residual variance); an F test "
+            "needs residual variation. Check for an outcome that duplicates a covariate."
+        )
     r_inv = np.linalg.solve(r, np.eye(r.shape[0]))
-    return OLSFit(coef, (rss / df_resid) * (r_inv @ r_inv.T), residuals, rss, df_resid)
+    return OLSFit(coef, (rss / df_resid) * (r_inv @ r_inv.T), residuals, rss, df_resid, r, qty)
 
 
-def _rss(x: np.ndarray, y: np.ndarray) -> float:
-    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-    resid = y - x @ coef
-    return float(resid @ resid)
+def _rss(fit: OLSFit, keep: list[int]) -> float:
+    """RSS of the sub-model on columns `keep`, from the QR factors of the full model."""
+    sub = fit.r[:, keep]
+    coef, *_ = np.linalg.lstsq(sub, fit.qty, rcond=None)
+    gap = fit.qty - sub @ coef
+    return fit.rss + float(gap @ gap)
 
 
-def _without(design: Design, dropped: list[Term]) -> np.ndarray:
+def _without(design: Design, dropped: list[Term]) -> list[int]:
     drop = {c for t in dropped for c in t.columns}
-    keep = [c for c in range(design.matrix.shape[1]) if c not in drop]
-    return design.matrix[:, keep]
+    return [c for c in range(design.matrix.shape[1]) if c not in drop]
 
 
-def sums_of_squares(design: Design, fit: OLSFit, y: np.ndarray,
-                    ss_type: Literal[2, 3]) -> pd.DataFrame:
+def sums_of_squares(design: Design, fit: OLSFit, ss_type: Literal[2, 3]) -> pd.DataFrame:
     """Type II or III sum of squares, F and p per term, as ``car::Anova(model, type=...)``.
 
     Type III is the Wald test of each term's coefficients (needs ``contrasts="sum"`` to mean
@@ -192,9 +204,8 @@ def sums_of_squares(design: Design, fit: OLSFit, y: np.ndarray,
         else:
             containing = [t for t in design.terms
                           if set(term.variables) < set(t.variables)]
-            ss = _rss(_without(design, [term, *containing]), y) \
-                - _rss(_without(design, containing), y) if containing \
-                else _rss(_without(design, [term]), y) - fit.rss
+            ss = _rss(fit, _without(design, [term, *containing])) \
+                - _rss(fit, _without(design, containing))
         df_num = len(idx)
         f = (ss / df_num) / fit.mse
         rows.append({"term": term.name, "ss": ss, "df_num": float(df_num),

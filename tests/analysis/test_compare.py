@@ -372,3 +372,39 @@ def test_collinear_or_constant_covariates_raise_degenerate_data_naming_them(coho
         compare_groups(cohort.assign(scanner="GE"), "cpm", ["group"], covariates=["scanner"])
     with pytest.raises(DegenerateData, match="'dose'"):
         compare_groups(cohort.assign(dose=5.0), "cpm", ["group"], covariates=["dose"])
+
+
+def test_parallel_slopes_check_matches_statsmodels_nested_model_comparison(cohort):
+    from analysis import compare_engines as eng
+    from analysis.linear_model import build_design, fit_ols
+
+    data = cohort.dropna(subset=["cpm", "age"])
+    design = build_design(data, ["group", "binder"], ["age"])
+    fit = fit_ols(design, data["cpm"].to_numpy())
+    ours = eng.slopes_homogeneity_p(design, fit, data, ["group", "binder"], ["age"])
+    reduced = smf.ols("cpm ~ group * binder + age", data).fit()
+    full = smf.ols("cpm ~ group * binder * age", data).fit()
+    assert ours == pytest.approx(anova_lm(reduced, full)["Pr(>F)"].iloc[1], rel=1e-8)
+
+
+def test_large_n_skips_shapiro_like_r_and_says_so():
+    rng = np.random.default_rng(9)
+    n = 6000
+    df = pd.DataFrame({"g": rng.choice(["a", "b", "c"], n), "y": rng.normal(size=n)})
+    r = compare_groups(df, "y", ["g"])
+    assert r.assumptions.shapiro_w is None and r.assumptions.shapiro_n == n
+    assert any("shapiro.test" in w for w in r.warnings)
+
+
+def test_outcome_fitted_exactly_by_a_covariate_raises_degenerate_data(cohort):
+    exact = cohort.assign(cpm=2.0 * cohort["age"] + (cohort["group"] == "FM") * 1.0)
+    with pytest.raises(DegenerateData, match="fitted exactly"):
+        compare_groups(exact, "cpm", ["group"], covariates=["age"])
+
+
+def test_posthoc_on_a_factor_in_a_significant_interaction_warns(cohort):
+    crossed = cohort.assign(cpm=cohort["cpm"] + np.where(
+        (cohort["group"] == "HC") == (cohort["binder"] == "HAB"), 2.0, -2.0))
+    r = compare_groups(crossed, "cpm", ["group", "binder"], posthoc="holm",
+                       posthoc_factor="binder")
+    assert any("interaction (group:binder)" in w for w in r.warnings)

@@ -92,8 +92,8 @@ def test_table_one_categorical_rows_match_crosstab_and_uncorrected_chi_square(co
     ref = stats.chi2_contingency(counts.to_numpy(), correction=False)
     assert list(table["level"]) == ["no", "yes"]
     for row in table.itertuples():
-        assert getattr(row, "n_FM") == counts.loc[row.level, "FM"]
-        assert getattr(row, "percent_HC") == pytest.approx(
+        assert row.n_FM == counts.loc[row.level, "FM"]
+        assert row.percent_HC == pytest.approx(
             100 * counts.loc[row.level, "HC"] / counts["HC"].sum())
         assert row.test == "chi_square" and row.df == ref.dof
         assert row.statistic == pytest.approx(ref.statistic, rel=1e-10)

@@ -16,8 +16,13 @@ from statsmodels.stats.anova import anova_lm
 
 from analysis._data import complete_cases
 from analysis.errors import DegenerateData
-from analysis.linear_model import build_design, contrast_matrix, fit_ols, marginal_means, \
-    sums_of_squares
+from analysis.linear_model import (
+    build_design,
+    contrast_matrix,
+    fit_ols,
+    marginal_means,
+    sums_of_squares,
+)
 
 FIBRO_CELLS = {("FM", "HAB"): 52, ("FM", "MLAB"): 31, ("HC", "HAB"): 22, ("HC", "MLAB"): 21}
 """Cell sizes of the fibromyalgia cohort (Fanton et al. 2022, PAIN 163: 83 FM / 43 HC x
@@ -62,7 +67,7 @@ def test_sums_of_squares_match_statsmodels_anova_lm_with_sum_contrasts(ss_type, 
     second = ("binder", "HAB", "MLAB") if ("FM", "HAB") in cells else ("binder", "a", "b")
     data, y = _prepared(cohort(cells=cells, second=second), ["group", "binder"], ["age", "site"])
     design = build_design(data, ["group", "binder"], ["age", "site"])
-    ours = sums_of_squares(design, fit_ols(design, y), y, ss_type).set_index("term")
+    ours = sums_of_squares(design, fit_ols(design, y), ss_type).set_index("term")
 
     model = smf.ols("y ~ C(group, Sum) * C(binder, Sum) + age + C(site, Sum)", data).fit()
     ref = anova_lm(model, typ=ss_type)
@@ -83,8 +88,8 @@ def test_type2_and_type3_differ_on_unbalanced_data_and_agree_for_top_interaction
     data, y = _prepared(cohort(), ["group", "binder"], [])
     design = build_design(data, ["group", "binder"])
     fit = fit_ols(design, y)
-    t2 = sums_of_squares(design, fit, y, 2).set_index("term")
-    t3 = sums_of_squares(design, fit, y, 3).set_index("term")
+    t2 = sums_of_squares(design, fit, 2).set_index("term")
+    t3 = sums_of_squares(design, fit, 3).set_index("term")
     assert t2.loc["group", "ss"] != pytest.approx(t3.loc["group", "ss"], rel=1e-6)
     assert t2.loc["group:binder", "ss"] == pytest.approx(t3.loc["group:binder", "ss"], rel=1e-9)
 
