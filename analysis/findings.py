@@ -134,13 +134,16 @@ def _check_keywords(engine: Callable, spec: dict, finding: Finding) -> None:
         params = inspect.signature(target).parameters
     except (TypeError, ValueError):
         return
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return
-    unknown = sorted(set(spec) - set(params))
-    if unknown:
-        raise InvalidSpec(f"spec of finding {finding.id!r} has argument(s) "
-                          f"{', '.join(unknown)} that {finding.analysis} does not take; "
-                          f"accepted: {', '.join(p for p in params if p != 'df')}.")
+    names = list(params)[1:]                         # the first parameter is the data
+    required = [n for n in names if params[n].default is params[n].empty
+                and params[n].kind not in (params[n].VAR_KEYWORD, params[n].VAR_POSITIONAL)]
+    missing = [n for n in required if n not in spec]
+    unknown = [] if any(p.kind is p.VAR_KEYWORD for p in params.values()) \
+        else sorted(set(spec) - set(names))
+    if missing or unknown:
+        raise InvalidSpec(f"spec of finding {finding.id!r} does not fit {finding.analysis}: "
+                          f"missing {', '.join(missing) or 'nothing'}, unknown "
+                          f"{', '.join(unknown) or 'nothing'}; accepted: {', '.join(names)}.")
 
 
 def _check(finding: Finding, got: Recomputed) -> FindingCheck:
