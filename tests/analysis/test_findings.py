@@ -232,3 +232,10 @@ def test_repeated_gets_long_table_joined_with_selected_participants(cohort, tmp_
     unknown = one(tmp_path, "repeated", {"table": "nope", "outcome": "rating", "fixed": []},
                   {"term": "x", "statistic": "beta", "value": 1, "p": 0.5})
     assert "not a long table" in run_finding(unknown, cohort, engines={"repeated": fake}).error
+
+
+def test_spec_missing_a_required_argument_is_reported(cohort, tmp_path):
+    finding = one(tmp_path, "compare", {"factors": ["group"]},
+                  {"term": "group", "statistic": "t", "value": 1.0, "p": 0.5})
+    check = run_finding(finding, cohort)
+    assert "missing outcome" in check.error and not check.passed
