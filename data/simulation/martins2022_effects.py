@@ -112,7 +112,7 @@ def _reported(rng: np.random.Generator, dataset: str) -> dict[int, float]:
             for r, sign in REPORTED_REGIONS[dataset].items()}
 
 
-def _candidate(rng, controls, dfs) -> dict[str, np.ndarray]:
+def _candidate(rng, controls) -> dict[str, np.ndarray]:
     shared = np.array([SHARED_CHANGE[REGION_GROUPING[r]] for r in REGION_IDS])
     shared = shared + rng.normal(0, 0.45, 68)
     maps = {}
@@ -121,10 +121,7 @@ def _candidate(rng, controls, dfs) -> dict[str, np.ndarray]:
         hub_axis = -(control - control.mean()) / control.std()
         base = SHARED_WEIGHT[d] * shared + GLOBAL_OFFSET[d] + rng.normal(0, NOISE_SD, 68)
         maps[d] = _tune_hub(base, hub_axis, _reported(rng, d), control, HUB_RHO[d])
-    z = np.column_stack([z_from_t(maps[d], dfs[d]) for d in PAIN])
-    pc1 = pc1_scores(z)
     maps["MDD"] = _mdd_map(rng, maps)
-    maps["_pc1"] = pc1
     return maps
 
 
@@ -152,20 +149,27 @@ def global_ratio(t: np.ndarray, sigma: np.ndarray, global_t: float) -> float:
     return float(np.mean(t * sigma) / (np.mean(sigma) * global_t))
 
 
-def map_loss(maps: dict[str, np.ndarray], dfs: dict[str, int],
-             sigmas: dict[str, np.ndarray], global_t: dict[str, float]) -> float:
-    """Distance of a candidate set of maps from the paper's map-level statistics (0 = ok)."""
+def map_loss(maps: dict[str, np.ndarray], controls: dict[str, np.ndarray],
+             dfs: dict[str, int], sigmas: dict[str, np.ndarray],
+             global_t: dict[str, float]) -> float:
+    """Distance of a candidate set of maps from the paper's map-level statistics (0 = ok).
+
+    Hinge terms: PC1/PC2 shares of the pain Z maps, hub rho per pain map, positive
+    cross-condition rho (> 0.3), MDD rho near 0 with OA and < -0.3 with CLBP, FM and PC1,
+    and a reachable residual SD of global MS (:func:`global_ratio`).
+    """
     z = np.column_stack([z_from_t(maps[d], dfs[d]) for d in PAIN])
     share = pca_percent(z)
+    pc1 = pc1_scores(z)
     loss = max(0.0, abs(share[0] - PCA_VARIANCE_PERCENT[0]) - PCA_TOLERANCE[0])
     loss += max(0.0, abs(share[1] - PCA_VARIANCE_PERCENT[1]) - PCA_TOLERANCE[1])
-    loss += sum(max(0.0, abs(spearman(maps[d], maps["_ctrl_" + d]) - HUB_RHO[d]) - 0.003)
+    loss += sum(max(0.0, abs(spearman(maps[d], controls[d]) - HUB_RHO[d]) - 0.003)
                 for d in PAIN)
     for a, b in (("OA", "CLBP"), ("OA", "FM"), ("CLBP", "FM")):
         loss += max(0.0, 0.3 - spearman(maps[a], maps[b]))
     loss += max(0.0, abs(spearman(maps["MDD"], maps["OA"])) - MDD_OA_MAX)
-    for d in ("CLBP", "FM", "_pc1"):
-        loss += max(0.0, spearman(maps["MDD"], maps[d]) + 0.3)
+    for other in (maps["CLBP"], maps["FM"], pc1):
+        loss += max(0.0, spearman(maps["MDD"], other) + 0.3)
     for d in PAIN:
         ratio = global_ratio(maps[d], sigmas[d], global_t[d])
         loss += max(0.0, GLOBAL_RATIO[0] - ratio) + max(0.0, ratio - GLOBAL_RATIO[1])
@@ -182,13 +186,12 @@ def draw_effect_maps(rng: np.random.Generator, controls: dict[str, np.ndarray],
     """
     best, best_loss = None, np.inf
     for _ in range(MAX_CANDIDATES):
-        maps = _candidate(rng, controls, dfs)
-        maps.update({"_ctrl_" + d: controls[d] for d in PAIN})
-        loss = map_loss(maps, dfs, sigmas, global_t)
+        maps = _candidate(rng, controls)
+        loss = map_loss(maps, controls, dfs, sigmas, global_t)
         if loss < best_loss:
             best, best_loss = maps, loss
         if loss == 0.0:
             break
     if best_loss > 0.0:
         raise RuntimeError(f"no effect map met the published targets (best loss {best_loss:.3f})")
-    return {d: best[d] for d in ("OA", "CLBP", "FM", "MDD")}
+    return best
