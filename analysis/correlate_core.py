@@ -194,7 +194,7 @@ def pearson_r(xc: np.ndarray, yc: np.ndarray) -> float:
 
 def _require_spread(values: np.ndarray, name: str, where: str) -> None:
     if np.ptp(values) == 0:
-        raise RowProblem("constant", f"{name} has zero variance in {where} "
+        raise RowProblem("constant", f"{name!r} has zero variance in {where} "
                                      f"(every value is {values[0]:g}); no correlation there.")
 
 
@@ -218,7 +218,7 @@ def prepare(x, y, design, numeric, *, method: str, names: tuple[str, str], where
     for res, raw, name in ((xr, x, names[0]), (yr, y, names[1])):
         total = np.sum((raw - raw.mean()) ** 2)
         if _dot(res, res) <= _RESIDUAL_TOL * total:
-            raise RowProblem("constant", f"{name} is fully explained by the covariates in "
+            raise RowProblem("constant", f"{name!r} is fully explained by the covariates in "
                                          f"{where}; its partial correlation is undefined.")
     return xr, yr, k
 
