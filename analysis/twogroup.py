@@ -311,10 +311,25 @@ def _d_interval(d: float, nx: int, ny: int, alternative: str, level: float):
     return low, high
 
 
+def _nct_cdf(t: float, df: float, ncp: float) -> float:
+    """NaN-safe noncentral t cdf.
+
+    scipy 1.17's ``nct.cdf`` returns NaN for some arguments with ncp far below t (e.g.
+    t = 4.24, df = 124, ncp = -4.16), where the true value is 1 to double precision; fall
+    back to the survival function, then to the limit.
+    """
+    value = stats.nct.cdf(t, df, ncp)
+    if math.isnan(value):
+        value = 1.0 - stats.nct.sf(t, df, ncp)
+    if math.isnan(value):
+        value = 1.0 if ncp < t else 0.0
+    return float(value)
+
+
 def _ncp_for(t: float, df: float, prob: float) -> float:
     """Noncentrality ncp with ``nct.cdf(t, df, ncp) == prob`` (the cdf decreases in ncp)."""
     def gap(ncp):
-        return stats.nct.cdf(t, df, ncp) - prob
+        return _nct_cdf(t, df, ncp) - prob
 
     width = 5.0 + abs(t)
     for _ in range(30):
