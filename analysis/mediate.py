@@ -133,31 +133,36 @@ def mediate(df: pd.DataFrame, x: str, m: str, y: str, *, covariates: Sequence[st
     _check_data(data, x, m, y, cov)
     xv, mv, yv = (data[c].to_numpy(dtype=float) for c in (x, m, y))
     paths = _paths(xv, mv, yv, cov, level)
-    a, b = paths.at["a", "estimate"], paths.at["b", "estimate"]
     boot = bs.bootstrap_indirect(xv, mv, yv, cov, n_boot=n_boot,
                                  rng=np.random.default_rng(seed))
-    valid = boot[~np.isnan(boot)]
-    return _result(locals(), valid, a * b)
-
-
-def _result(v: dict, valid: np.ndarray, indirect: float) -> MediationResult:
-    paths, ci, level = v["paths"], v["ci"], v["level"]
-    interval = (bs.bias_corrected_ci(valid, indirect, level) if ci == "bc"
-                else bs.percentile_ci(valid, level))
-    z, p = bs.sobel(paths.at["a", "estimate"], paths.at["a", "se"],
-                    paths.at["b", "estimate"], paths.at["b", "se"])
+    interval, warnings = _interval(paths, boot, ci, level, x, m)
+    indirect = paths.at["a", "estimate"] * paths.at["b", "estimate"]
+    z, p = bs.sobel(*paths.loc["a", ["estimate", "se"]], *paths.loc["b", ["estimate", "se"]])
     c = paths.at["c", "estimate"]
-    dropped = v["n_boot"] - len(valid)
-    warnings = (f"{dropped} of {v['n_boot']} resamples could not identify a or b ({v['x']!r} "
-                f"or {v['m']!r} constant or collinear with the covariates in the resample) "
-                "and were left out of the interval.",) if dropped else ()
+    valid = interval[2]
     return MediationResult(
-        x=v["x"], m=v["m"], y=v["y"], covariates=tuple(v["covariates"]), n=len(v["data"]),
-        n_dropped=v["n_dropped"], paths=paths, indirect=float(indirect),
-        boot_se=float(np.std(valid, ddof=1)), ci_low=interval[0], ci_high=interval[1], ci=ci,
-        level=level, n_boot=v["n_boot"], n_boot_valid=len(valid), seed=v["seed"],
-        sobel_z=z, sobel_p=p, proportion_mediated=float(indirect / c) if c != 0 else None,
+        x=x, m=m, y=y, covariates=tuple(covariates), n=len(data), n_dropped=n_dropped,
+        paths=paths, indirect=float(indirect), boot_se=float(np.std(valid, ddof=1)),
+        ci_low=interval[0], ci_high=interval[1], ci=ci, level=level, n_boot=n_boot,
+        n_boot_valid=len(valid), seed=seed, sobel_z=z, sobel_p=p,
+        proportion_mediated=float(indirect / c) if c != 0 else None,
         boot_distribution=valid, warnings=warnings)
+
+
+def _interval(paths, boot, ci, level, x, m):
+    """(low, high, valid resamples) of the indirect effect, and warnings about dropped ones."""
+    valid = boot[~np.isnan(boot)]
+    if len(valid) < 2:
+        raise DegenerateData(f"no bootstrap resample could identify a and b for {x!r} -> "
+                             f"{m!r}; the sample is too small or has too few distinct values.")
+    indirect = paths.at["a", "estimate"] * paths.at["b", "estimate"]
+    low, high = (bs.bias_corrected_ci(valid, indirect, level) if ci == "bc"
+                 else bs.percentile_ci(valid, level))
+    dropped = len(boot) - len(valid)
+    warnings = (f"{dropped} of {len(boot)} resamples could not identify a or b ({x!r} or "
+                f"{m!r} constant or collinear with the covariates in the resample) and were "
+                "left out of the interval.",) if dropped else ()
+    return (low, high, valid), warnings
 
 
 def _paths(x, m, y, cov, level) -> pd.DataFrame:
