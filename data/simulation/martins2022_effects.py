@@ -21,7 +21,12 @@ import numpy as np
 from scipy import stats
 
 from data.simulation.martins2022_targets import (
-    HUB_RHO, PCA_VARIANCE_PERCENT, REGION_GROUPING, REGION_IDS, REPORTED_REGIONS)
+    HUB_RHO,
+    PCA_VARIANCE_PERCENT,
+    REGION_GROUPING,
+    REGION_IDS,
+    REPORTED_REGIONS,
+)
 
 PAIN = ("OA", "CLBP", "FM")
 # INVENTED control MS level per grouping (Sec 3.1 gives signs only).

@@ -17,11 +17,19 @@ import pandas as pd
 
 from data.simulation.core import Measure, SimulatedCohort, simulate_cell
 from data.simulation.martins2022_design import design_matrix, regional_values
-from data.simulation.martins2022_effects import (
-    control_patterns, draw_effect_maps, residual_sds)
+from data.simulation.martins2022_effects import control_patterns, draw_effect_maps, residual_sds
 from data.simulation.martins2022_targets import (
-    DATASET_TARGETS, DATASETS, DK_REGIONS, GROUPS, HEMISPHERES, ICV_BY_SEX, ICV_RANGE,
-    PAPER_URL, REGION_IDS, ms_column)
+    DATASET_TARGETS,
+    DATASETS,
+    DK_REGIONS,
+    GROUPS,
+    HEMISPHERES,
+    ICV_BY_SEX,
+    ICV_RANGE,
+    PAPER_URL,
+    REGION_IDS,
+    ms_column,
+)
 from data.simulation.martins2022_text import description, dictionary
 
 COHORT_ID = "martins2022_morphometric_similarity"

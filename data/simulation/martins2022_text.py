@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from data.simulation.martins2022_targets import (
-    DATASET_TARGETS, DK_REGIONS, HEMISPHERES, PAPER_DOI, ms_column)
+    DATASET_TARGETS,
+    DK_REGIONS,
+    HEMISPHERES,
+    PAPER_DOI,
+    ms_column,
+)
 
 _MS_UNITS = "mean Pearson r"
 
