@@ -1,0 +1,41 @@
+"""Pain Cohort Explorer, the Dash application.
+
+``create_app()`` builds the app; ``server`` (the Flask server, for gunicorn) is created on
+first access, so importing this package does no work.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dash import Dash
+
+from app.settings import Settings
+
+_default = {}
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """A configured Dash app serving the cohorts of ``settings.data_dir``."""
+    from app import services
+    from app.callbacks import export, filters, more_views, navigation, views
+    from app.layout import shell
+
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=logging.INFO)
+    app = Dash(__name__, title="Pain Cohort Explorer", compress=True,
+               suppress_callback_exceptions=True, update_title=None)
+    app.layout = shell
+    services.configure(settings.data_dir)
+    services.cache.init_app(app.server, config=settings.cache_config())
+    for module in (navigation, filters, views, more_views, export):
+        module.register(app)
+    return app
+
+
+def __getattr__(name: str):
+    if name == "server":
+        if "app" not in _default:
+            _default["app"] = create_app()
+        return _default["app"].server
+    raise AttributeError(name)

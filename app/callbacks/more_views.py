@@ -1,0 +1,95 @@
+"""Repeated-measures and Paper views."""
+
+from __future__ import annotations
+
+from dash import Input, Output, dcc, html
+
+from analysis.repeated import condition_means
+from app import services
+from app.callbacks.safety import guarded
+from app.callbacks.views import _figures_error, _methods, _warnings, active
+from app.ids import Page, Paper, Repeated
+from app.links import finding_link
+from components.figures.repeated import condition_means_figure
+from components.format import fmt_num, fmt_p
+from components.methods import methods_paragraph
+from components.notices import analysis_refused
+from components.tables import result_table
+
+
+@guarded(_figures_error(1, 0))
+def update_repeated(rendered):
+    state, cohort, data = active(rendered, "repeated")
+    spec = state.spec("repeated")
+    result = services.run("repeated", state)
+    table = cohort.long_tables[spec.table]
+    table = table[table["participant_id"].isin(data["participant_id"])]
+    by = [f for f in spec.fixed if f != spec.over]
+    merged = table.merge(data[["participant_id", *[b for b in by if b in data.columns]]],
+                         on="participant_id") if by else table
+    means = condition_means(merged, spec.outcome, by=by, over=spec.over) if spec.over else None
+    return (condition_means_figure(means, over=spec.over, outcome=spec.outcome, by=by),
+            [_warnings(result), result_table(result.table, caption="Fixed effects")],
+            _methods(result, state, cohort, data))
+
+
+def _published_text(published) -> str:
+    p_text = f"p {published.p_operator} {fmt_p(published.p)}" if published.p is not None else ""
+    if published.value is None:
+        return p_text
+    df = f"({', '.join(f'{d:g}' for d in published.df)})" if published.df else ""
+    return f"{published.statistic}{df} = {fmt_num(published.value)}, {p_text}".rstrip(", ")
+
+
+def _status(check) -> tuple[str, str]:
+    if not check.finding.reproducible:
+        return "not reproducible", "text-muted"
+    if check.error is not None:
+        return "refused", "text-warning"
+    return ("✓ reproduced", "text-success") if check.passed else ("✗ differs", "text-danger")
+
+
+def _finding_row(check, state) -> html.Tr:
+    finding = check.finding
+    status, style = _status(check)
+    recomputed = check.error or (f"{fmt_num(check.value)}, p = {fmt_p(check.p)}"
+                                 if check.value is not None else f"p = {fmt_p(check.p)}")
+    reason = finding.not_reproducible_reason if not finding.reproducible else None
+    return html.Tr([
+        html.Td([html.Div(finding.title, className="fw-semibold"),
+                 html.Div(finding.source, className="text-muted small"),
+                 html.Div(reason, className="small fst-italic") if reason else None]),
+        html.Td(_published_text(finding.published)),
+        html.Td(recomputed if finding.reproducible else "—"),
+        html.Td(status, className=style),
+        html.Td(dcc.Link("open", href=finding_link(finding, state),
+                         className="btn btn-link btn-sm p-0")
+                if finding.analysis in ("compare", "correlate", "mediate") else ""),
+    ])
+
+
+@guarded(lambda message, kind: (analysis_refused(message), ""))
+def update_paper(rendered):
+    state, cohort, data = active(rendered, "paper")
+    checks = services.run("paper", state)
+    if not checks:
+        return html.P("This cohort has no findings file.", className="text-muted"), ""
+    header = html.Thead(html.Tr([html.Th(h) for h in ("Finding", "Published", "Recomputed",
+                                                        "Status", "")]))
+    table = html.Table([header, html.Tbody([_finding_row(c, state) for c in checks])],
+                       className="table table-sm table-striped paper-table")
+    n_ok = sum(c.passed for c in checks)
+    text = (f"{n_ok} of {len(checks)} findings reproduced (published direction, same "
+            "significance decision at the paper's alpha, statistic within the stated "
+            "tolerance). Greyed rows cannot be reproduced from a participants table; the "
+            "reason is in the findings file.")
+    return table, methods_paragraph(text, subgroup=state.subgroup, cohort=cohort,
+                                    n_selected=len(data))
+
+
+def register(app) -> None:
+    state = Input(Page.STATE, "data")
+    app.callback(Output(Repeated.FIGURE, "figure"), Output(Repeated.RESULTS, "children"),
+                 Output(Repeated.METHODS, "children"), state)(update_repeated)
+    app.callback(Output(Paper.RESULTS, "children"), Output(Paper.METHODS, "children"),
+                 state)(update_paper)

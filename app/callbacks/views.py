@@ -1,0 +1,140 @@
+"""Analysis views: STATE -> cached analysis -> components. One small function per view."""
+
+from __future__ import annotations
+
+from dash import Input, Output, html, no_update
+from dash.exceptions import PreventUpdate
+
+from analysis.correlate import partial_residuals
+from analysis.errors import AnalysisError
+from analysis.subgroups import Subgroup
+from app import services
+from app.callbacks.safety import guarded
+from app.ids import Compare, Correlate, Mediate, Overview, Page
+from components.cell_table import cell_count_table
+from components.figures.common import empty_figure
+from components.figures.compare import cell_figure, interaction_figure
+from components.figures.correlate import matrix_figure, scatter_figure
+from components.figures.mediate import bootstrap_figure, path_diagram
+from components.methods import methods_paragraph
+from components.notices import analysis_refused, notice_list
+from components.tables import result_table
+
+
+def active(rendered: str | None, view: str):
+    """(state, cohort, data) when `view` is on screen; otherwise skip the work."""
+    state, _ = services.decode(rendered or "")
+    if state.view != view:
+        raise PreventUpdate
+    cohort, data = services.selection(state)
+    return state, cohort, data
+
+
+def _methods(result, state, cohort, data):
+    return methods_paragraph(result.methods_text(), subgroup=state.subgroup, cohort=cohort,
+                             n_selected=len(data))
+
+
+def _warnings(result):
+    return notice_list(list(getattr(result, "warnings", ()) or ()), color="warning")
+
+
+def _figures_error(n_figures: int, n_other: int):
+    def on_error(message, kind):
+        return (*[empty_figure()] * n_figures, analysis_refused(message), "",
+                *[no_update] * n_other)
+    return on_error
+
+
+@guarded(lambda message, kind: (analysis_refused(message), ""))
+def update_overview(rendered):
+    state, cohort, data = active(rendered, "overview")
+    table = services.run("overview", state)
+    by = state.spec("overview").by
+    text = (f"Participants described by {cohort.label(by)}: numeric variables as mean and SD "
+            "with Welch's t test (two groups) or one-way ANOVA; categorical variables as counts "
+            "with Pearson's chi-square test.")
+    return (result_table(table, caption=f"Table 1 by {cohort.label(by)}"),
+            methods_paragraph(text, subgroup=state.subgroup, cohort=cohort, n_selected=len(data)))
+
+
+def _cells_of(data, spec):
+    complete = data.dropna(subset=[spec.outcome, *spec.factors, *spec.covariates])
+    return Subgroup().cell_counts(complete, list(spec.factors))
+
+
+@guarded(_figures_error(2, 2))
+def update_compare(rendered):
+    state, cohort, data = active(rendered, "compare")
+    spec = state.spec("compare")
+    counts = cell_count_table(_cells_of(data, spec), list(spec.factors)) if spec.factors else ""
+    controls = [{"label": str(v), "value": str(v)} for v in _control_levels(data, spec)]
+    try:
+        result = services.run("compare", state)
+    except AnalysisError as error:
+        return (empty_figure(), empty_figure(), analysis_refused(str(error)), "", counts,
+                controls)
+    label = cohort.label(spec.outcome)
+    tables = [
+        _warnings(result),
+        result_table(result.table, caption="Tests"),
+        result_table(result.cells, caption="Cells (mean, SD, SE, 95% CI)"),
+        result_table(result.posthoc, caption="Post hoc comparisons")
+        if result.posthoc is not None else html.Div(),
+    ]
+    return (cell_figure(data, result, outcome_label=label),
+            interaction_figure(result, outcome_label=label), tables,
+            _methods(result, state, cohort, data), counts, controls)
+
+
+def _control_levels(data, spec) -> list:
+    if not spec.factors:
+        return []
+    return list(data[spec.factors[0]].dropna().astype("category").cat.categories)
+
+
+@guarded(_figures_error(1, 0))
+def update_correlate(rendered):
+    state, cohort, data = active(rendered, "correlate")
+    spec = state.spec("correlate")
+    result = services.run("correlate", state)
+    labels = {c: cohort.label(c) for c in cohort.dictionary}
+    if spec.mode == "matrix":
+        figure = matrix_figure(result, labels=labels)
+    else:
+        points = partial_residuals(data, spec.x, spec.y, list(spec.covariates), spec.method,
+                                   by=list(spec.by))
+        figure = scatter_figure(points, result, x_label=labels.get(spec.x, spec.x),
+                                y_label=labels.get(spec.y, spec.y))
+    return (figure, [_warnings(result), result_table(result.table, caption="Correlations")],
+            _methods(result, state, cohort, data))
+
+
+@guarded(_figures_error(2, 0))
+def update_mediate(rendered):
+    state, cohort, data = active(rendered, "mediate")
+    result = services.run("mediate", state)
+    labels = {c: cohort.label(c) for c in cohort.dictionary}
+    single = result.results[0] if hasattr(result, "results") else result
+    tables = [_warnings(single), result_table(single.paths.reset_index(names="path"),
+                                              caption="Paths")]
+    if hasattr(result, "results"):
+        tables.append(result_table(result.table, caption="All six orderings",
+                                   highlight="significant"))
+    return (path_diagram(single, labels=labels), bootstrap_figure(single), tables,
+            _methods(result, state, cohort, data))
+
+
+def register(app) -> None:
+    state = Input(Page.STATE, "data")
+    app.callback(Output(Overview.TABLE, "children"), Output(Overview.METHODS, "children"),
+                 state)(update_overview)
+    app.callback(Output(Compare.FIGURE, "figure"), Output(Compare.INTERACTION, "figure"),
+                 Output(Compare.RESULTS, "children"), Output(Compare.METHODS, "children"),
+                 Output(Compare.CELL_COUNTS, "children"), Output(Compare.CONTROL, "options"),
+                 state)(update_compare)
+    app.callback(Output(Correlate.FIGURE, "figure"), Output(Correlate.RESULTS, "children"),
+                 Output(Correlate.METHODS, "children"), state)(update_correlate)
+    app.callback(Output(Mediate.DIAGRAM, "figure"), Output(Mediate.BOOT_FIGURE, "figure"),
+                 Output(Mediate.RESULTS, "children"), Output(Mediate.METHODS, "children"),
+                 state)(update_mediate)

@@ -1,0 +1,45 @@
+"""Sensible starting specs for a cohort, so a fresh link opens on a meaningful analysis."""
+
+from __future__ import annotations
+
+from app.specs import CompareSpec, CorrelateSpec, MediateSpec, OverviewSpec, RepeatedSpec
+
+
+def _numeric(cohort, roles=("measure",)) -> list[str]:
+    return [c for c, info in cohort.dictionary.items() if info.role in roles and not info.levels]
+
+
+def _factors(cohort) -> list[str]:
+    """Factors with at least two levels, in dictionary order."""
+    return [c for c, info in cohort.dictionary.items()
+            if info.role == "factor" and info.levels and len(info.levels) > 1]
+
+
+def default_specs(cohort) -> dict:
+    """``{prefix: spec}`` for every view: first factor, first measures of the dictionary."""
+    measures = _numeric(cohort) or _numeric(cohort, ("covariate",))
+    factors = _factors(cohort)
+    first = factors[:1]
+    pad = (measures * 3)[:3] if measures else [None, None, None]
+    long_name = next(iter(cohort.long_tables), None)
+    return {
+        "overview": OverviewSpec(by=first[0] if first else None),
+        "compare": CompareSpec(outcome=pad[0], factors=tuple(first)),
+        "correlate": CorrelateSpec(x=pad[0], y=pad[1], by=tuple(first),
+                                   columns=tuple(measures[:6])),
+        "mediate": MediateSpec(x=pad[0], m=pad[1], y=pad[2]),
+        "repeated": _repeated_default(cohort, long_name),
+    }
+
+
+def _repeated_default(cohort, long_name: str | None) -> RepeatedSpec:
+    if long_name is None:
+        return RepeatedSpec()
+    table = cohort.long_tables[long_name]
+    numeric = [c for c in table.columns if c != "participant_id"
+               and table[c].dtype.kind in "if"]
+    categorical = [c for c in table.columns if c != "participant_id" and c not in numeric]
+    over = next((c for c in numeric if c in ("time", "trial", "session", "repetition")), None)
+    outcome = next((c for c in numeric if c != over), None)
+    return RepeatedSpec(table=long_name, outcome=outcome,
+                        fixed=tuple(categorical + ([over] if over else [])), over=over)

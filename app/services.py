@@ -1,0 +1,125 @@
+"""Glue between a ViewState and analysis/: load, filter, run (memoized).
+
+No statistics here: each entry of ANALYSES maps a spec onto one analysis/ call. Results
+are memoized by flask-caching under (cohort id, cohort version, subgroup query, spec), so
+a click that repeats an earlier view, or a collaborator opening the same link, costs
+a cache lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from itertools import combinations
+
+from flask_caching import Cache
+
+from analysis.cohort import list_cohorts, load_cohort
+from analysis.compare import compare_groups
+from analysis.correlate import correlate, correlation_matrix
+from analysis.describe import table_one
+from analysis.findings import run_findings
+from analysis.mediate import mediate, mediation_permutations
+from analysis.repeated import fit_mixed_model
+from analysis.subgroups import Subgroup
+from app.defaults import default_specs
+from app.state import ViewState
+
+cache = Cache()
+_settings = {"data_dir": None}
+
+
+def configure(data_dir) -> None:
+    """Point the services at a cohort folder (called once by create_app)."""
+    _settings["data_dir"] = data_dir
+
+
+def cohort_summaries():
+    """Valid cohorts of the configured folder, for the picker."""
+    return [s for s in list_cohorts(_settings["data_dir"]) if s.error is None]
+
+
+def load(cohort_id: str):
+    return load_cohort(cohort_id, _settings["data_dir"])
+
+
+def decode(query: str) -> tuple[ViewState, list[str]]:
+    """The ViewState of a URL query, with notices for every part that fell back."""
+    ids = [s.id for s in cohort_summaries()]
+    return ViewState.from_query(query, cohort_ids=ids, load=load, defaults=default_specs)
+
+
+def selection(state: ViewState):
+    """(cohort, participants of the subgroup)."""
+    cohort = load(state.cohort)
+    return cohort, state.subgroup.apply(cohort.participants)
+
+
+def _run_overview(cohort, data, spec, state):
+    variables = [c for c in cohort.dictionary if c != spec.by]
+    labels = {c: cohort.label(c) for c in variables}
+    return table_one(data, spec.by, variables, dictionary_labels=labels)
+
+
+def _run_compare(cohort, data, spec, state):
+    return compare_groups(data, spec.outcome, list(spec.factors),
+                          covariates=list(spec.covariates), test=spec.test,
+                          ss_type=spec.ss_type,
+                          posthoc=None if spec.posthoc == "none" else spec.posthoc,
+                          control=spec.control or None, alternative=spec.alternative)
+
+
+def _run_correlate(cohort, data, spec, state):
+    if spec.mode == "matrix":
+        return correlation_matrix(data, list(spec.columns), method=spec.method,
+                                  covariates=list(spec.covariates), correction=spec.correction)
+    return correlate(data, spec.x, spec.y, method=spec.method, covariates=list(spec.covariates),
+                     by=list(spec.by), correction=spec.correction)
+
+
+def _run_mediate(cohort, data, spec, state):
+    options = dict(covariates=list(spec.covariates), n_boot=spec.n_boot, ci=spec.ci,
+                   seed=spec.seed)
+    if spec.all_orders:
+        return mediation_permutations(data, [spec.x, spec.m, spec.y], **options)
+    return mediate(data, spec.x, spec.m, spec.y, **options)
+
+
+def _run_repeated(cohort, data, spec, state):
+    table = cohort.long_tables[spec.table]
+    table = table[table["participant_id"].isin(data["participant_id"])]
+    interactions = list(combinations(spec.fixed, 2))
+    return fit_mixed_model(table, spec.outcome, fixed=list(spec.fixed),
+                           interactions=interactions, between=data)
+
+
+def _run_paper(cohort, data, spec, state):
+    if cohort.findings_path is None:
+        return []
+    subgroup = None if state.subgroup == Subgroup() else state.subgroup
+    return list(run_findings(cohort, subgroup))
+
+
+ANALYSES = {"overview": _run_overview, "compare": _run_compare, "correlate": _run_correlate,
+            "mediate": _run_mediate, "repeated": _run_repeated, "paper": _run_paper}
+
+
+def cache_key(kind: str, state: ViewState) -> str:
+    """Key of a result: cohort, its version, the subgroup and this view's spec only."""
+    spec = state.specs.get(kind)
+    parts = [kind, state.cohort, state.version or "",
+             json.dumps(state.subgroup.to_query(), sort_keys=True),
+             json.dumps(asdict(spec), sort_keys=True, default=str) if spec is not None else ""]
+    return "pce:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def run(kind: str, state: ViewState):
+    """Result of analysis `kind` for `state` (memoized). Raises AnalysisError."""
+    key = cache_key(kind, state)
+    result = cache.get(key)
+    if result is None:
+        cohort, data = selection(state)
+        result = ANALYSES[kind](cohort, data, state.specs.get(kind), state)
+        cache.set(key, result)
+    return result

@@ -1,0 +1,65 @@
+"""Settings from environment variables, with defaults that work on a laptop."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings.
+
+    Attributes
+    ----------
+    data_dir : folder of bundled cohorts (``PCE_DATA_DIR``).
+    host, port : where ``python -m app`` listens (``PCE_HOST``, ``PORT``/``PCE_PORT``).
+    cache_type : flask-caching backend (``PCE_CACHE_TYPE``: SimpleCache, FileSystemCache,
+        RedisCache); RedisCache is chosen automatically when ``REDIS_URL`` is set.
+    cache_dir : folder of the FileSystemCache (``PCE_CACHE_DIR``).
+    cache_timeout : seconds a memoized result lives (``PCE_CACHE_TIMEOUT``).
+    debug : Dash debug mode (``PCE_DEBUG``); never on in production.
+    """
+
+    data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "cohorts")
+    host: str = "127.0.0.1"
+    port: int = 8050
+    cache_type: str = "SimpleCache"
+    cache_dir: Path = field(default_factory=lambda: REPO_ROOT / ".cache" / "results")
+    cache_timeout: int = 3600
+    redis_url: str | None = None
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Read the settings from ``os.environ``."""
+        env = os.environ
+        redis_url = env.get("REDIS_URL") or None
+        cache_type = env.get("PCE_CACHE_TYPE") or ("RedisCache" if redis_url else "SimpleCache")
+        return cls(
+            data_dir=Path(env.get("PCE_DATA_DIR", REPO_ROOT / "data" / "cohorts")),
+            host=env.get("PCE_HOST", "127.0.0.1"),
+            port=int(env.get("PORT") or env.get("PCE_PORT") or 8050),
+            cache_type=cache_type,
+            cache_dir=Path(env.get("PCE_CACHE_DIR", REPO_ROOT / ".cache" / "results")),
+            cache_timeout=int(env.get("PCE_CACHE_TIMEOUT", 3600)),
+            redis_url=redis_url,
+            debug=_env_bool("PCE_DEBUG", False),
+        )
+
+    def cache_config(self) -> dict:
+        """Configuration dict for ``flask_caching.Cache``."""
+        config = {"CACHE_TYPE": self.cache_type, "CACHE_DEFAULT_TIMEOUT": self.cache_timeout}
+        if self.cache_type == "FileSystemCache":
+            config["CACHE_DIR"] = str(self.cache_dir)
+        if self.cache_type == "RedisCache":
+            config["CACHE_REDIS_URL"] = self.redis_url
+        return config
