@@ -15,10 +15,19 @@ import numpy as np
 import pandas as pd
 
 from analysis._data import complete_cases, require_choice, require_columns, require_numeric
-from analysis.correlate_compare import (CorrelationDifference, compare_correlations,
-                                        compare_subgroups)
-from analysis.correlate_core import METHODS, RowProblem, check_options, covariate_design, \
-    prepare, row_statistics
+from analysis.correlate_compare import (
+    CorrelationDifference,
+    compare_correlations,
+    compare_subgroups,
+)
+from analysis.correlate_core import (
+    METHODS,
+    RowProblem,
+    check_options,
+    covariate_design,
+    prepare,
+    row_statistics,
+)
 from analysis.correlate_matrix import CorrelationMatrixResult, correlation_matrix
 from analysis.correlate_result import POOLED, CorrelationResult, build_table
 from analysis.errors import DegenerateData, InsufficientData, InvalidSpec

@@ -17,8 +17,7 @@ from scipy import stats
 from scipy.special import ndtri, stdtr
 
 from analysis._data import require_choice
-from analysis.correlate_spearman_exact import (EDGEWORTH_MAX_N, EXACT_MAX_N,
-                                              spearman_exact_pvalue)
+from analysis.correlate_spearman_exact import EDGEWORTH_MAX_N, EXACT_MAX_N, spearman_exact_pvalue
 from analysis.errors import InvalidSpec
 from analysis.multiplicity import CORRECTIONS, adjust_pvalues
 

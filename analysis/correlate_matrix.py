@@ -15,9 +15,21 @@ import numpy as np
 import pandas as pd
 
 from analysis._data import require_columns, require_numeric
-from analysis.correlate_core import (EDGEWORTH_MAX_N, EXACT_MAX_N, RowProblem, check_options, adjust,
-                                     covariate_design, fisher_ci, has_ties, json_records,
-                                     pearson_r, prepare, rank, t_pvalue)
+from analysis.correlate_core import (
+    EDGEWORTH_MAX_N,
+    EXACT_MAX_N,
+    RowProblem,
+    adjust,
+    check_options,
+    covariate_design,
+    fisher_ci,
+    has_ties,
+    json_records,
+    pearson_r,
+    prepare,
+    rank,
+    t_pvalue,
+)
 from analysis.correlate_spearman_exact import spearman_exact_pvalue
 from analysis.errors import InsufficientData, InvalidSpec
 from analysis.multiplicity import CORRECTION_LABELS
@@ -196,8 +208,8 @@ def correlation_matrix(df: pd.DataFrame, columns: Sequence[str], *, method: str 
     squares = {name: pd.DataFrame(np.nan, index=list(columns), columns=list(columns))
                for name in ("r", "p", "p_adjusted", "n")}
     for row in table.itertuples():
-        for name in squares:
-            squares[name].loc[row.x, row.y] = squares[name].loc[row.y, row.x] = getattr(row, name)
+        for name, square in squares.items():
+            square.loc[row.x, row.y] = square.loc[row.y, row.x] = getattr(row, name)
     for column in columns:
         squares["r"].loc[column, column] = 1.0
         squares["n"].loc[column, column] = int(df[column].notna().sum())

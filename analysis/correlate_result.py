@@ -82,7 +82,7 @@ class CorrelationResult:
 
     def methods_text(self) -> str:
         """A methods-paragraph description naming the test, n, intervals and correction."""
-        return " ".join([self._what(), self._pvalues(), self._interval(), self._family()])
+        return f"{self._what()} {self._pvalues()} {self._interval()} {self._family()}"
 
     def _what(self) -> str:
         name = "Pearson's r" if self.method == "pearson" else "Spearman's rho"

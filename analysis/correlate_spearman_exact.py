@@ -15,7 +15,7 @@ scipy's ``spearmanr`` offers only the t approximation. Pure functions, no I/O, n
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from scipy.special import ndtr
@@ -33,7 +33,7 @@ _C = (0.2274, 0.2531, 0.1745, 0.0758, 0.1033, 0.3932,
       0.0879, 0.0151, 0.0072, 0.0831, 0.0131, 4.6e-4)
 
 
-@lru_cache(maxsize=None)
+@cache
 def s_distribution(n: int) -> np.ndarray:
     """Number of permutations of ``1..n`` giving each value of ``S = sum (i - pi(i))^2``.
 
@@ -47,7 +47,7 @@ def s_distribution(n: int) -> np.ndarray:
     counts = np.zeros((1 << n, top + 1), dtype=np.int64)
     counts[0, 0] = 1
     for mask in range(1 << n):
-        position = bin(mask).count("1")
+        position = (mask).bit_count()
         if position == n:
             continue
         row = counts[mask]

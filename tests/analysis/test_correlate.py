@@ -237,18 +237,18 @@ def test_insufficient_data_when_every_row_is_too_small_or_all_missing(cohort):
 
 
 @pytest.mark.parametrize("kwargs,error,pattern", [
-    (dict(x="tspo", y="fiqr"), UnknownColumn, "Did you mean 'tspo_suv'"),
-    (dict(x="tspo_suv", y="fiqr", covariates=["agee"]), UnknownColumn, "covariate 'agee'"),
-    (dict(x="tspo_suv", y="fiqr", by=["grp"]), UnknownColumn, "by 'grp'"),
-    (dict(x="group", y="fiqr"), InvalidSpec, "x 'group' must be numeric"),
-    (dict(x="fiqr", y="fiqr"), InvalidSpec, "both 'fiqr'"),
-    (dict(x="tspo_suv", y="fiqr", method="kendall"), InvalidSpec, "method='kendall'"),
-    (dict(x="tspo_suv", y="fiqr", correction="sidak"), InvalidSpec, "correction='sidak'"),
-    (dict(x="tspo_suv", y="fiqr", alternative="two.sided"), InvalidSpec, "alternative="),
-    (dict(x="tspo_suv", y="fiqr", level=95), InvalidSpec, "level=95"),
-    (dict(x="tspo_suv", y="fiqr", covariates=["fiqr"]), InvalidSpec, "also x or y"),
-    (dict(x="tspo_suv", y="fiqr", by=["age"]), InvalidSpec, "continuous"),
-    (dict(x="tspo_suv", y="fiqr", ci_method="bonett_wright"), InvalidSpec, "Spearman"),
+    ({"x": "tspo", "y": "fiqr"}, UnknownColumn, "Did you mean 'tspo_suv'"),
+    ({"x": "tspo_suv", "y": "fiqr", "covariates": ["agee"]}, UnknownColumn, "covariate 'agee'"),
+    ({"x": "tspo_suv", "y": "fiqr", "by": ["grp"]}, UnknownColumn, "by 'grp'"),
+    ({"x": "group", "y": "fiqr"}, InvalidSpec, "x 'group' must be numeric"),
+    ({"x": "fiqr", "y": "fiqr"}, InvalidSpec, "both 'fiqr'"),
+    ({"x": "tspo_suv", "y": "fiqr", "method": "kendall"}, InvalidSpec, "method='kendall'"),
+    ({"x": "tspo_suv", "y": "fiqr", "correction": "sidak"}, InvalidSpec, "correction='sidak'"),
+    ({"x": "tspo_suv", "y": "fiqr", "alternative": "two.sided"}, InvalidSpec, "alternative="),
+    ({"x": "tspo_suv", "y": "fiqr", "level": 95}, InvalidSpec, "level=95"),
+    ({"x": "tspo_suv", "y": "fiqr", "covariates": ["fiqr"]}, InvalidSpec, "also x or y"),
+    ({"x": "tspo_suv", "y": "fiqr", "by": ["age"]}, InvalidSpec, "continuous"),
+    ({"x": "tspo_suv", "y": "fiqr", "ci_method": "bonett_wright"}, InvalidSpec, "Spearman"),
 ])
 def test_bad_specifications_raise_actionable_errors(cohort, kwargs, error, pattern):
     with pytest.raises(error, match=pattern):
@@ -341,7 +341,7 @@ def test_eight_subgroup_table_is_fast_at_n_126_and_n_100000():
     # Bounds here are 4x looser because the test machine is shared by many processes.
     small = fm_cohort(1)
     small["site"] = pd.Categorical(np.resize(["A", "B"], len(small)))
-    spec = dict(by=["group", "binder_class", "site"])
+    spec = {"by": ["group", "binder_class", "site"]}
     assert len(correlate(small, "tspo_suv", "fiqr", **spec).table) == 9
     assert _median_ms(lambda: correlate(small, "tspo_suv", "fiqr", **spec), 15) < 20
     rng = np.random.default_rng(2)

@@ -1,6 +1,7 @@
 """Fisher z test of two independent correlations (analysis.correlate_compare).
 
-References: a textbook example (Pezzullo, Biostatistics For Dummies, ch. 15: r1 = 0.4,
+References: a textbook worked example (Biostatistics For Dummies, ch. 15 "Introducing
+Correlation and Regression": r1 = 0.4,
 N1 = 100 vs r2 = 0.6, N2 = 150 gives z = 2.05, p = 0.039 two-sided, computed there with
 3-decimal intermediate values) and the formula computed by hand in the test.
 """
@@ -17,7 +18,7 @@ from analysis.correlate import compare_correlations
 from analysis.errors import InsufficientData, InvalidSpec
 
 
-def test_textbook_example_pezzullo():
+def test_textbook_example_biostatistics_for_dummies():
     diff = compare_correlations(0.4, 100, 0.6, 150)
     assert abs(diff.z) == pytest.approx(2.05, abs=0.015)   # book rounds intermediates
     assert diff.z < 0

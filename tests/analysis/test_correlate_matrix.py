@@ -109,12 +109,12 @@ def test_to_dict_and_methods_text():
 
 
 @pytest.mark.parametrize("kwargs,error,pattern", [
-    (dict(columns=["fiqr"]), InvalidSpec, "at least 2"),
-    (dict(columns=["fiqr", "fiqr"]), InvalidSpec, "distinct"),
-    (dict(columns=["fiqr", "site"]), InvalidSpec, "'site' must be numeric"),
-    (dict(columns=["fiqr", "nope"]), UnknownColumn, "'nope'"),
-    (dict(columns=["fiqr", "age"], covariates=["age"]), InvalidSpec, "also a covariate"),
-    (dict(columns=["fiqr", "age"], method="kendall"), InvalidSpec, "method"),
+    ({"columns": ["fiqr"]}, InvalidSpec, "at least 2"),
+    ({"columns": ["fiqr", "fiqr"]}, InvalidSpec, "distinct"),
+    ({"columns": ["fiqr", "site"]}, InvalidSpec, "'site' must be numeric"),
+    ({"columns": ["fiqr", "nope"]}, UnknownColumn, "'nope'"),
+    ({"columns": ["fiqr", "age"], "covariates": ["age"]}, InvalidSpec, "also a covariate"),
+    ({"columns": ["fiqr", "age"], "method": "kendall"}, InvalidSpec, "method"),
 ])
 def test_bad_specifications_are_refused(kwargs, error, pattern):
     with pytest.raises(error, match=pattern):
