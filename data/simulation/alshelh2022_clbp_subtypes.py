@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from data.simulation.clbp_common import (
-    exact_outcome, pearson, refine_small_cell, resid_sd_for_f, residualize, tune, unit)
+    exact_outcome, pearson, refine_small_cell, resid_sd_for_f, residualize, spread_to_sd, tune, unit)
 from data.simulation.core import Measure, SimulatedCohort, simulate_cell
 
 COHORT_ID = "alshelh2022_clbp_subtypes"
@@ -114,6 +114,8 @@ def _estim(rng: np.random.Generator, frame: pd.DataFrame) -> None:
         chosen = np.sort(rng.choice(rows, size=n, replace=False))
         cell = simulate_cell(rng, n, [Measure(k, *v, 0, 100, 1)
                                       for k, v in ESTIM[subtype].items()], pairs)
+        for column, (_, sd) in ESTIM[subtype].items():
+            cell[column] = spread_to_sd(cell[column].to_numpy(), sd, 0, 100, 1)
         frame.loc[chosen, names] = cell.to_numpy()
 
 

@@ -133,3 +133,29 @@ def bootstrap_indirect(x: np.ndarray, m: np.ndarray, y: np.ndarray, n_boot: int,
     a = sxm / sxx
     b = (sxx * smy - sxm * sxy) / (sxx * smm - sxm ** 2)
     return a * b
+
+
+def spread_to_sd(values: np.ndarray, sd: float, lower: float, upper: float,
+                 step: float) -> np.ndarray:
+    """Widen a floor-clipped grid sample towards `sd` keeping its mean and order.
+
+    When the SD exceeds the mean on a bounded scale (e.g. e-stim pain 25.6 +- 33.9 on 0-100)
+    many values sit at the floor and the location/scale fit of ``match_moments`` falls short
+    of the SD. Moving one step from the smallest value above the floor to the largest value
+    below the ceiling keeps the mean and raises the SD; repeat while that brings the SD closer.
+    """
+    x = np.array(values, float)
+    for _ in range(10000):
+        gap = sd - x.std(ddof=1)
+        up = np.flatnonzero(x <= upper - step)
+        down = np.flatnonzero(x >= lower + step)
+        if gap <= 0 or not up.size or not down.size:
+            break
+        i, j = up[np.argmax(x[up])], down[np.argmin(x[down])]
+        trial = x.copy()
+        trial[i] += step
+        trial[j] -= step
+        if i == j or abs(sd - trial.std(ddof=1)) >= abs(gap):
+            break
+        x = trial
+    return np.round(x / step) * step
