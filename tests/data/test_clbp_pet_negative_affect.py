@@ -119,7 +119,7 @@ def test_dictionary_describes_every_column(df):
     dictionary = json.loads((FOLDER / "participants.json").read_text())
     assert set(dictionary) == set(df.columns) - {"participant_id"}
     regions = pd.read_csv(FOLDER / "regions.tsv", sep="\t")
-    for column, info in dictionary.items():
+    for info in dictionary.values():
         assert {"Description", "Role"} <= set(info)
         if info.get("Modality") in ("PET", "fMRI") and "Region" in info:
             assert info["Region"] in set(regions["region_id"])
