@@ -10,7 +10,7 @@ import logging
 
 from dash import Dash
 
-from app.settings import Settings
+from app.settings import REPO_ROOT, Settings
 
 _default = {}
 
@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     settings = settings or Settings.from_env()
     logging.basicConfig(level=logging.INFO)
     app = Dash(__name__, title="Pain Cohort Explorer", compress=True,
+               assets_folder=str(REPO_ROOT / "assets"),
                suppress_callback_exceptions=True, update_title=None)
     app.layout = shell
     services.configure(settings.data_dir)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
+from analysis.errors import AnalysisError
+from analysis.findings import cohort_findings
 from app.specs import CompareSpec, CorrelateSpec, MediateSpec, OverviewSpec, RepeatedSpec
 
 
@@ -16,7 +20,45 @@ def _factors(cohort) -> list[str]:
 
 
 def default_specs(cohort) -> dict:
-    """``{prefix: spec}`` for every view: first factor, first measures of the dictionary."""
+    """``{prefix: spec}`` for every view.
+
+    Where the cohort has a findings file, each analysis view opens on the paper's first
+    finding of its kind (the analysis the paper is about); otherwise on the first factor
+    and the first measures of the dictionary.
+    """
+    specs = _dictionary_defaults(cohort)
+    for finding in _findings(cohort):
+        prefix = finding.analysis
+        if prefix in ("compare", "correlate", "mediate") and prefix not in _seen(specs):
+            specs[prefix] = _from_finding(specs[prefix], finding)
+            specs["_seen"] = _seen(specs) | {prefix}
+    specs.pop("_seen", None)
+    return specs
+
+
+def _seen(specs) -> set:
+    return specs.get("_seen", set())
+
+
+def _findings(cohort) -> list:
+    """Reproducible findings of the cohort (none when it has no valid findings file)."""
+    try:
+        found = cohort_findings(cohort)
+    except AnalysisError:
+        return []
+    return [f for f in (found.findings if found else ()) if f.reproducible]
+
+
+def _from_finding(spec, finding):
+    """`spec` with the fields the finding sets (unknown keys are ignored)."""
+    names = {f.name for f in fields(spec)}
+    changes = {k: tuple(v) if isinstance(v, list) else v
+               for k, v in (finding.spec or {}).items() if k in names}
+    return replace(spec, **changes)
+
+
+def _dictionary_defaults(cohort) -> dict:
+    """First factor and first measures of the dictionary."""
     measures = _numeric(cohort) or _numeric(cohort, ("covariate",))
     factors = _factors(cohort)
     first = factors[:1]

@@ -19,6 +19,7 @@ from components.figures.mediate import bootstrap_figure, path_diagram
 from components.methods import methods_paragraph
 from components.notices import analysis_refused, notice_list
 from components.tables import result_table
+from components.table_one import table_one_view
 
 
 def active(rendered: str | None, view: str):
@@ -54,8 +55,14 @@ def update_overview(rendered):
     text = (f"Participants described by {cohort.label(by)}: numeric variables as mean and SD "
             "with Welch's t test (two groups) or one-way ANOVA; categorical variables as counts "
             "with Pearson's chi-square test.")
-    return (result_table(table, caption=f"Table 1 by {cohort.label(by)}"),
+    labels = {c: _label_with_units(cohort, c) for c in cohort.dictionary}
+    return (table_one_view(table, by_label=cohort.label(by), labels=labels),
             methods_paragraph(text, subgroup=state.subgroup, cohort=cohort, n_selected=len(data)))
+
+
+def _label_with_units(cohort, column: str) -> str:
+    units = cohort.dictionary[column].units
+    return f"{cohort.label(column)} ({units})" if units else cohort.label(column)
 
 
 def _cells_of(data, spec):
