@@ -34,7 +34,7 @@ def _bound_input(kind: str, info, value, placeholder: str, which: str) -> html.L
         html.Span(f"{info.label or info.name} {which}", className="visually-hidden"),
         dbc.Input(id={"type": kind, "column": info.name}, type="number", value=value,
                   placeholder=placeholder, size="sm", debounce=True),
-    ], className="flex-fill mb-0")
+    ], className="mb-0", style={"flex": "1 1 0", "minWidth": 0})
 
 
 def _range_block(info, bounds, observed) -> html.Fieldset:
@@ -48,7 +48,7 @@ def _range_block(info, bounds, observed) -> html.Fieldset:
             _bound_input(Filters.RANGE_LOW, info, low, f"min {lo_obs:g}", "minimum"),
             dbc.InputGroupText("to"),
             _bound_input(Filters.RANGE_HIGH, info, high, f"max {hi_obs:g}", "maximum"),
-        ], size="sm"),
+        ], size="sm", className="flex-nowrap"),
     ], className="mb-2")
 
 

@@ -9,6 +9,17 @@ from dash import html
 from components.format import fmt_cell
 
 
+COLUMN_LABELS = {
+    "df_num": "df1", "df_den": "df2", "statistic_name": "stat", "statistic": "value",
+    "effect_size": "effect size", "effect_size_name": "measure", "ci_low": "95% CI low",
+    "ci_high": "95% CI high", "p_adjusted": "p (adjusted)", "p_unadjusted": "p (unadjusted)",
+    "adjusted_mean": "adj. mean", "adjusted_se": "adj. SE", "adjusted_ci_low": "adj. CI low",
+    "adjusted_ci_high": "adj. CI high", "p_method": "p method", "effect_ci_low": "g CI low",
+    "effect_ci_high": "g CI high", "mean_difference": "difference", "ss": "SS",
+}
+HIDDEN = {"label", "method", "section"}
+
+
 def result_table(frame: pd.DataFrame | None, *, labels: dict[str, str] | None = None,
                  caption: str | None = None, table_id: str | None = None,
                  highlight: str | None = None) -> html.Div:
@@ -18,9 +29,10 @@ def result_table(frame: pd.DataFrame | None, *, labels: dict[str, str] | None = 
     """
     if frame is None or frame.empty:
         return html.Div("No rows.", className="text-muted small")
-    columns = list(labels) if labels else list(frame.columns)
-    columns = [c for c in columns if c in frame.columns]
-    header = html.Thead(html.Tr([html.Th((labels or {}).get(c, c), scope="col") for c in columns]))
+    columns = list(labels) if labels else [c for c in frame.columns if c not in HIDDEN]
+    columns = [c for c in columns if c in frame.columns and not frame[c].isna().all()]
+    names = {**COLUMN_LABELS, **(labels or {})}
+    header = html.Thead(html.Tr([html.Th(names.get(c, c), scope="col") for c in columns]))
     rows = []
     for _, row in frame.iterrows():
         emphasise = bool(highlight and row.get(highlight))

@@ -48,8 +48,12 @@ def cell_figure(data: pd.DataFrame, result, *, outcome_label: str) -> go.Figure:
             offsetgroup=str(i), legendgroup=name, showlegend=False,
             name=f"{name} {mean_name} (95% CI)",
             hovertemplate=f"{mean_name} %{{y:.3g}}<extra>{name}</extra>"))
+    order = [str(level) for level in frame[x_factor].cat.categories] \
+        if hasattr(frame[x_factor], "cat") else None
     fig.update_layout(boxmode="group", scattermode="group", xaxis_title=x_factor,
                       yaxis_title=outcome_label)
+    if order:
+        fig.update_xaxes(categoryorder="array", categoryarray=order)
     return base_layout(fig, title=f"{outcome_label} by {' × '.join(factors)}")
 
 
