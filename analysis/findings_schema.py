@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
 import yaml
 
@@ -60,6 +59,19 @@ class Published:
         if self.ci is not None:
             return not (self.ci[0] <= 0.0 <= self.ci[1])
         return None
+
+
+class _FrozenSpec(dict):
+    """A read-only dict for a finding's spec that, unlike MappingProxyType, pickles
+    (results are cached by flask-caching, which pickles them)."""
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("a finding's spec is read-only")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _readonly
+
+    def __reduce__(self):
+        return (_FrozenSpec, (dict(self),))
 
 
 @dataclass(frozen=True)
@@ -227,7 +239,7 @@ def _finding(raw, cohort: str, alpha: float, where: str, problems: list[str]):
     if len(problems) > before:
         return None
     return Finding(id=raw["id"], cohort=cohort, title=raw["title"], source=raw["source"],
-                   analysis=analysis, subgroup=subgroup, spec=MappingProxyType(dict(spec)),
+                   analysis=analysis, subgroup=subgroup, spec=_FrozenSpec(spec),
                    published=published, tolerance=tolerance, tolerance_reason=reason,
                    reproducible=reproducible, not_reproducible_reason=why_not, alpha=alpha)
 

@@ -84,6 +84,11 @@ class Subgroup:
     def __hash__(self) -> int:
         return hash((tuple(self.include.items()), tuple(self.ranges.items()), self.missing))
 
+    def __reduce__(self):
+        """Pickle as plain dicts (read-only mapping views cannot be pickled), so results
+        that hold a Subgroup can be cached by flask-caching's pickling backends."""
+        return (Subgroup, (dict(self.include), dict(self.ranges), self.missing))
+
     @property
     def is_empty(self) -> bool:
         """True when nothing is filtered (the subgroup is the whole cohort)."""

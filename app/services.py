@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import pickle
 from dataclasses import asdict
 from itertools import combinations
 
@@ -27,6 +29,7 @@ from app.defaults import default_specs
 from app.state import ViewState
 
 cache = Cache()
+log = logging.getLogger("pce")
 _settings = {"data_dir": None}
 
 
@@ -121,5 +124,8 @@ def run(kind: str, state: ViewState):
     if result is None:
         cohort, data = selection(state)
         result = ANALYSES[kind](cohort, data, state.specs.get(kind), state)
-        cache.set(key, result)
+        try:
+            cache.set(key, result)
+        except (TypeError, AttributeError, pickle.PicklingError):
+            log.warning("result of %s could not be cached (not picklable)", kind)
     return result

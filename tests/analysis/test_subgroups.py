@@ -170,3 +170,21 @@ def test_query_round_trip_is_exact(sub):
 def test_from_query_never_raises(mapping):
     sub, notices = Subgroup.from_query(mapping)
     assert isinstance(sub, Subgroup) and all(isinstance(n, str) for n in notices)
+
+
+def test_subgroup_and_findings_survive_pickling_for_the_result_cache():
+    import pickle
+    from pathlib import Path
+
+    from analysis.cohort import load_cohort
+    from analysis.findings import run_findings
+
+    sub = Subgroup(include={"group": ("FM",)}, ranges={"age": (20.0, None)}, missing="keep")
+    again = pickle.loads(pickle.dumps(sub))
+    assert again == sub and again.to_query() == sub.to_query()
+    root = Path(__file__).resolve().parents[2] / "data" / "cohorts"
+    checks = run_findings(load_cohort("pag_mrs_clbp", root))
+    restored = pickle.loads(pickle.dumps(checks))
+    assert [c.to_dict() for c in restored] == [c.to_dict() for c in checks]
+    with pytest.raises(TypeError):
+        restored[0].finding.spec["x"] = 1
