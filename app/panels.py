@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from app.ids import Compare, Correlate, Mediate, Overview, Paper, Repeated
-from components.controls import (column_options, dropdown, export_button, select, switch)
+from components.controls import column_options, dropdown, export_button, select, switch
 
 
 def _columns(cohort, roles, numeric: bool | None = None) -> list[str]:

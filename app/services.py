@@ -82,8 +82,8 @@ def _run_correlate(cohort, data, spec, state):
 
 
 def _run_mediate(cohort, data, spec, state):
-    options = dict(covariates=list(spec.covariates), n_boot=spec.n_boot, ci=spec.ci,
-                   seed=spec.seed)
+    options = {"covariates": list(spec.covariates), "n_boot": spec.n_boot, "ci": spec.ci,
+                   "seed": spec.seed}
     if spec.all_orders:
         return mediation_permutations(data, [spec.x, spec.m, spec.y], **options)
     return mediate(data, spec.x, spec.m, spec.y, **options)

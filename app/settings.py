@@ -39,7 +39,7 @@ class Settings:
     debug: bool = False
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         """Read the settings from ``os.environ``."""
         env = os.environ
         redis_url = env.get("REDIS_URL") or None

@@ -11,8 +11,9 @@ readable notice, so a stale or hand-edited link still opens.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from analysis.subgroups import Subgroup
@@ -35,7 +36,7 @@ class ViewState:
         """The spec of one view (e.g. ``state.spec("compare")``)."""
         return self.specs[prefix]
 
-    def with_spec(self, spec) -> "ViewState":
+    def with_spec(self, spec) -> ViewState:
         return replace(self, specs={**self.specs, spec.prefix: spec})
 
     def to_query(self) -> str:
@@ -53,7 +54,7 @@ class ViewState:
 
     @classmethod
     def from_query(cls, query: str, *, cohort_ids: list[str], load: Callable,
-                   defaults: Callable) -> tuple["ViewState", list[str]]:
+                   defaults: Callable) -> tuple[ViewState, list[str]]:
         """Decode `query`; return the state and notices for every part that fell back.
 
         Parameters

@@ -16,7 +16,13 @@ def fmt_p(p) -> str:
     if p < 0.001:
         return "< .001"
     text = f"{p:.3f}" if p < 0.01 else f"{p:.3f}".rstrip("0")
-    return text[1:] if text.startswith("0") else text
+    return text.removeprefix("0")
+
+
+def fmt_p_clause(p) -> str:
+    """``p = .012`` or ``p < .001`` (never ``p = < .001``)."""
+    text = fmt_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def fmt_num(value, digits: int = 3) -> str:

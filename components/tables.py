@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import html
 
 from components.format import fmt_cell
-
 
 COLUMN_LABELS = {
     "df_num": "df1", "df_den": "df2", "statistic_name": "stat", "statistic": "value",

@@ -6,8 +6,8 @@ from dash import ALL, Input, Output, State
 
 from analysis.subgroups import level_counts
 from app import services
-from app.ids import Filters, Page
 from app.callbacks.safety import guarded
+from app.ids import Filters, Page
 from components.filter_panel import level_options, n_label
 
 

@@ -11,7 +11,7 @@ from app.callbacks.views import _figures_error, _methods, _warnings, active
 from app.ids import Page, Paper, Repeated
 from app.links import finding_link
 from components.figures.repeated import condition_means_figure
-from components.format import fmt_num, fmt_p
+from components.format import fmt_num, fmt_p, fmt_p_clause
 from components.methods import methods_paragraph
 from components.notices import analysis_refused
 from components.tables import result_table
@@ -52,8 +52,8 @@ def _status(check) -> tuple[str, str]:
 def _finding_row(check, state) -> html.Tr:
     finding = check.finding
     status, style = _status(check)
-    recomputed = check.error or (f"{fmt_num(check.value)}, p = {fmt_p(check.p)}"
-                                 if check.value is not None else f"p = {fmt_p(check.p)}")
+    recomputed = check.error or (f"{fmt_num(check.value)}, {fmt_p_clause(check.p)}"
+                                 if check.value is not None else fmt_p_clause(check.p))
     reason = finding.not_reproducible_reason if not finding.reproducible else None
     return html.Tr([
         html.Td([html.Div(finding.title, className="fw-semibold"),

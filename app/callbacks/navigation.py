@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import ALL, Input, Output, State, ctx, no_update
+from dash import ALL, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from analysis.subgroups import Subgroup, level_counts
 from app import services
+from app.callbacks.controls import control_inputs
+from app.callbacks.safety import guarded
 from app.ids import Filters, Page
 from app.layout import COHORT_SELECT, page_body, page_notices
 from app.panels import PANELS
-from app.specs import SPEC_TYPES
-from app.callbacks.controls import CONTROL_IDS, control_inputs
-from app.callbacks.safety import guarded
 from components.notices import notice_list
 
 
@@ -109,18 +108,18 @@ def register(app) -> None:
         output=[Output(Page.URL, "search", allow_duplicate=True),
                 Output(Page.STATE, "data", allow_duplicate=True),
                 Output(Page.NOTICES, "children", allow_duplicate=True)],
-        inputs=dict(
-            view=Input(Page.VIEW_NAV, "value"),
-            filters=dict(
-                level_ids=State({"type": Filters.LEVELS, "column": ALL}, "id"),
-                level_values=Input({"type": Filters.LEVELS, "column": ALL}, "value"),
-                low_ids=State({"type": Filters.RANGE_LOW, "column": ALL}, "id"),
-                lows=Input({"type": Filters.RANGE_LOW, "column": ALL}, "value"),
-                high_ids=State({"type": Filters.RANGE_HIGH, "column": ALL}, "id"),
-                highs=Input({"type": Filters.RANGE_HIGH, "column": ALL}, "value"),
-                missing=Input(Filters.MISSING, "value")),
-            controls=control_inputs(),
-            rendered=State(Page.STATE, "data")),
+        inputs={
+            "view": Input(Page.VIEW_NAV, "value"),
+            "filters": {
+                "level_ids": State({"type": Filters.LEVELS, "column": ALL}, "id"),
+                "level_values": Input({"type": Filters.LEVELS, "column": ALL}, "value"),
+                "low_ids": State({"type": Filters.RANGE_LOW, "column": ALL}, "id"),
+                "lows": Input({"type": Filters.RANGE_LOW, "column": ALL}, "value"),
+                "high_ids": State({"type": Filters.RANGE_HIGH, "column": ALL}, "id"),
+                "highs": Input({"type": Filters.RANGE_HIGH, "column": ALL}, "value"),
+                "missing": Input(Filters.MISSING, "value")},
+            "controls": control_inputs(),
+            "rendered": State(Page.STATE, "data")},
         prevent_initial_call=True)(sync_url)
     app.callback([Output(f"panel-{v}", "hidden") for v in PANELS],
                  Input(Page.VIEW_NAV, "value"), prevent_initial_call=True)(show_view)

@@ -32,7 +32,7 @@ def guarded(on_error):
                 raise
             except AnalysisError as error:
                 return on_error(str(error), "refused")
-            except Exception:  # noqa: BLE001 - the page must survive any failure
+            except Exception:
                 request_id = uuid.uuid4().hex[:8]
                 log.exception("callback %s failed (request id %s)", callback.__name__,
                               request_id)

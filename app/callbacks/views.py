@@ -18,8 +18,8 @@ from components.figures.correlate import matrix_figure, scatter_figure
 from components.figures.mediate import bootstrap_figure, path_diagram
 from components.methods import methods_paragraph
 from components.notices import analysis_refused, notice_list
-from components.tables import result_table
 from components.table_one import table_one_view
+from components.tables import result_table
 
 
 def active(rendered: str | None, view: str):

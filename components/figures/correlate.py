@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.figures.common import base_layout, color
-from components.format import fmt_p
+from components.format import fmt_p_clause
 
 
 def _fit_line(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -32,7 +32,7 @@ def scatter_figure(points: pd.DataFrame, result, *, x_label: str, y_label: str) 
             continue
         stats = rows.loc[label] if label in rows.index else None
         legend = label if stats is None else (
-            f"{label}: r = {stats['r']:.2f}, p = {fmt_p(stats['p'])}, n = {int(stats['n'])}")
+            f"{label}: r = {stats['r']:.2f}, {fmt_p_clause(stats['p'])}, n = {int(stats['n'])}")
         x, y = part[result.x].to_numpy(float), part[result.y].to_numpy(float)
         fig.add_trace(go.Scatter(x=x, y=y, mode="markers", name=legend, legendgroup=label,
                                  marker={"color": color(i), "size": 7, "opacity": 0.75}))

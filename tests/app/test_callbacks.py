@@ -34,7 +34,7 @@ def _query(view: str, **specs) -> str:
 
 
 def test_render_page_builds_page_and_canonical_link(configured):
-    body, notices, rendered, search = navigation.render_page("?cohort=demo&view=compare", None)
+    body, _notices, rendered, search = navigation.render_page("?cohort=demo&view=compare", None)
     assert rendered == search.lstrip("?")
     assert "view=compare" in rendered
     assert "Demo cohort" in _text(body)
@@ -55,13 +55,13 @@ def test_render_page_shows_notice_for_malformed_link(configured):
 
 def test_sync_url_writes_filters_and_specs_into_link(configured):
     _, _, rendered, _ = navigation.render_page("", None)
-    filters_ = dict(level_ids=[{"column": "group"}, {"column": "binder"}],
-                    level_values=[["FM"], ["HAB", "MLAB"]],
-                    low_ids=[{"column": "age"}], lows=[30], high_ids=[{"column": "age"}],
-                    highs=[None], missing="drop")
+    filters_ = {"level_ids": [{"column": "group"}, {"column": "binder"}],
+                    "level_values": [["FM"], ["HAB", "MLAB"]],
+                    "low_ids": [{"column": "age"}], "lows": [30], "high_ids": [{"column": "age"}],
+                    "highs": [None], "missing": "drop"}
     controls = {"compare": {"outcome": "glu", "factors": ["binder"], "test": "welch",
                             "ss_type": "2"}}
-    search, stored, _ = navigation.sync_url("compare", filters_, controls, rendered)
+    _search, stored, _ = navigation.sync_url("compare", filters_, controls, rendered)
     state, notices = services.decode(stored)
     assert notices == []
     assert state.view == "compare"
@@ -85,7 +85,7 @@ def test_level_counts_follow_the_other_filters(configured):
 def test_compare_view_returns_figures_tables_and_methods(configured):
     rendered = _query("compare", c=CompareSpec(outcome="pain", factors=("group", "binder"),
                                                posthoc="tukey"))
-    fig, interaction, tables, methods, counts, control = views.update_compare(rendered)
+    fig, interaction, tables, methods, _counts, _control = views.update_compare(rendered)
     assert isinstance(fig, go.Figure) and len(fig.data) >= 2
     assert len(interaction.data) == 2
     text = _text(tables)
@@ -98,7 +98,7 @@ def test_compare_view_refuses_tiny_cells_with_message_and_keeps_counts(configure
     state, _ = services.decode(_query("compare", c=CompareSpec(outcome="pain",
                                                                 factors=("group", "binder"))))
     tiny = replace(state, subgroup=Subgroup(ranges={"age": (25, 28)})).to_query()
-    fig, interaction, tables, methods, counts, control = views.update_compare(tiny)
+    _fig, _interaction, tables, _methods, counts, _control = views.update_compare(tiny)
     assert "cannot be run" in _text(tables)
     assert "n" in _text(counts)
 
@@ -113,8 +113,10 @@ def test_correlate_view_pair_and_matrix(configured):
                                                method="pearson"))
     fig, tables, methods = views.update_correlate(pair)
     assert "all" in _text(tables) and "FM" in _text(tables)
+    assert "Pearson" in _text(methods)
+    assert {trace.mode for trace in fig.data} == {"markers", "lines"}
     matrix = _query("correlate", k=CorrelateSpec(mode="matrix", columns=("pain", "glu", "gaba")))
-    fig, tables, methods = views.update_correlate(matrix)
+    fig, tables, _methods = views.update_correlate(matrix)
     assert fig.data[0].type == "heatmap"
 
 
@@ -128,7 +130,7 @@ def test_mediate_view_is_reproducible_with_seed(configured):
 
 
 def test_repeated_view_fits_mixed_model(configured):
-    fig, tables, methods = more_views.update_repeated(_query("repeated"))
+    fig, tables, _methods = more_views.update_repeated(_query("repeated"))
     assert "cue_color" in _text(tables)
     assert len(fig.data) == 2
 

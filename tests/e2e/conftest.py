@@ -91,3 +91,128 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- Helpers shared by the e2e tests -------------------------------------------------
+# Dash renders everything through callbacks, so "ready" means: the content we expect is
+# in the DOM. The helpers wait on that content (never on a fixed sleep).
+
+DASH_TIMEOUT = 30_000     # ms; a cold cache on a busy 2-core machine can take a while
+
+VIEW_LABELS = {"overview": "Overview", "compare": "Compare", "correlate": "Correlate",
+               "mediate": "Mediate", "repeated": "Repeated measures", "paper": "Paper"}
+VIEW_FIGURES = {"compare": ["compare-figure", "compare-interaction"],
+                "correlate": ["correlate-figure"],
+                "mediate": ["mediate-diagram", "mediate-boot-figure"],
+                "repeated": ["repeated-figure"]}
+VIEW_RESULTS = {"overview": "overview-table", "compare": "compare-results",
+                "correlate": "correlate-results", "mediate": "mediate-results",
+                "repeated": "repeated-results", "paper": "paper-results"}
+
+
+@pytest.fixture()
+def page_errors(page):
+    """JavaScript errors raised in `page` (uncaught exceptions and console errors)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    page.on("console", lambda msg: errors.append(f"console: {msg.text}")
+            if msg.type == "error" else None)
+    return errors
+
+
+def open_app(page, app_url: str, query: str = "") -> None:
+    """Load the app at ``app_url/?query`` and wait until the page body is rendered."""
+    page.goto(f"{app_url}/" + (f"?{query.lstrip('?')}" if query else ""))
+    page.wait_for_selector("#filter-n-selected", timeout=DASH_TIMEOUT)
+
+
+def wait_text(page, selector: str, *, contains: str | None = None,
+              not_equal: str | None = None, timeout: int = DASH_TIMEOUT) -> str:
+    """Wait until `selector` has non-blank text (containing `contains`, differing from
+    `not_equal`) and return it."""
+    page.wait_for_function(
+        """([sel, contains, notEqual]) => {
+             const el = document.querySelector(sel);
+             if (!el) return false;
+             const text = el.innerText.trim();
+             return text.length > 0 && (contains === null || text.includes(contains))
+                    && (notEqual === null || text !== notEqual);
+           }""", arg=[selector, contains, not_equal], timeout=timeout)
+    return page.inner_text(selector).strip()
+
+
+def methods_text(page, view: str, **kwargs) -> str:
+    """The Methods paragraph of `view`, once the view's callback has filled it."""
+    return wait_text(page, f"#{view}-methods", **kwargs)
+
+
+def n_selected(page) -> tuple[int, int]:
+    """(n selected, N) read from the "n selected of N" badge."""
+    text = page.inner_text("#filter-n-selected")
+    selected, _, total = text.partition(" selected of ")
+    return int(selected), int(total)
+
+
+def wait_n_selected(page, n: int, timeout: int = DASH_TIMEOUT) -> None:
+    page.wait_for_function(
+        "n => { const el = document.querySelector('#filter-n-selected');"
+        " return el && el.innerText.trim().startsWith(n + ' selected of'); }",
+        arg=n, timeout=timeout)
+
+
+def choose_view(page, view: str) -> None:
+    """Click the view button and wait until its panel is the visible one."""
+    page.locator("#view-nav label", has_text=VIEW_LABELS[view]).click()
+    page.wait_for_selector(f"#panel-{view}:not([hidden])", timeout=DASH_TIMEOUT)
+    page.wait_for_function("v => new URLSearchParams(location.search).get('view') === v",
+                           arg=view, timeout=DASH_TIMEOUT)
+
+
+def trace_count(page, graph_id: str) -> int:
+    """Number of Plotly traces drawn in the dcc.Graph `graph_id` (0 while empty)."""
+    return page.evaluate(
+        """id => { const plot = document.querySelector('#' + CSS.escape(id) + ' .js-plotly-plot');
+                   return plot && plot.data ? plot.data.length : 0; }""", graph_id)
+
+
+def wait_traces(page, graph_id: str, timeout: int = DASH_TIMEOUT) -> int:
+    page.wait_for_function(
+        """id => { const plot = document.querySelector('#' + CSS.escape(id) + ' .js-plotly-plot');
+                   return plot && plot.data && plot.data.length > 0; }""",
+        arg=graph_id, timeout=timeout)
+    return trace_count(page, graph_id)
+
+
+def error_alerts(page) -> list[str]:
+    """Texts of the visible red alerts (refused analysis, callback failure, router error)."""
+    return [a.inner_text() for a in page.locator(".alert-danger, .analysis-error").all()
+            if a.is_visible()]
+
+
+def query_params(page) -> dict[str, str]:
+    """The current URL's query as a dict (the whole view state lives there)."""
+    from urllib.parse import parse_qsl, urlsplit
+    return dict(parse_qsl(urlsplit(page.url).query, keep_blank_values=True))
+
+
+def wait_param(page, key: str, value: str, timeout: int = DASH_TIMEOUT) -> None:
+    """Wait until the address bar holds ``key=value`` (a control reached the URL)."""
+    page.wait_for_function(
+        "([k, v]) => new URLSearchParams(location.search).get(k) === v",
+        arg=[key, value], timeout=timeout)
+
+
+def dropdown_pick(page, dropdown_id: str, values: list[str]) -> None:
+    """Make the dcc.Dropdown `dropdown_id` (Dash 4 popover) hold the option(s) `values`.
+
+    Options already selected but not in `values` are clicked off (multi dropdowns).
+    """
+    page.click(f"#{dropdown_id}")
+    popup = page.locator(".dash-dropdown-content[data-state=open]")
+    popup.wait_for(timeout=DASH_TIMEOUT)
+    for option in popup.locator("[role=option]").all():
+        value = option.locator("input").get_attribute("value")
+        selected = option.get_attribute("aria-selected") == "true"
+        if (value in values) != selected:
+            option.click()
+    page.keyboard.press("Escape")
