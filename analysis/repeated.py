@@ -8,7 +8,7 @@ contrasts (reference = first level), as R's ``nlme::lme`` does by default.
 from __future__ import annotations
 
 import warnings as _warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +19,7 @@ from statsmodels.regression.mixed_linear_model import MixedLM
 from analysis._data import complete_cases, require_columns, require_numeric, require_variance
 from analysis.errors import DegenerateData, InsufficientData, InvalidSpec
 from analysis.repeated_data import condition_means, fixed_design, join_between
-from analysis.treatment_coding import json_safe
+from analysis.treatment_coding import is_categorical, json_safe, levels
 
 __all__ = ["MixedModelResult", "fit_mixed_model", "condition_means"]
 
@@ -85,7 +85,8 @@ class MixedModelResult:
 def fit_mixed_model(long_df: pd.DataFrame, outcome: str, *, fixed: Sequence[str],
                     interactions: Sequence[tuple[str, ...]] = (),
                     subject: str = "participant_id", between: pd.DataFrame | None = None,
-                    random_slope: str | None = None, reml: bool = True) -> MixedModelResult:
+                    random_slope: str | None = None, reml: bool = True,
+                    reference: Mapping[str, str] | None = None) -> MixedModelResult:
     """Fit a linear mixed model with a random intercept (and slope) per participant.
 
     Parameters
@@ -107,6 +108,10 @@ def fit_mixed_model(long_df: pd.DataFrame, outcome: str, *, fixed: Sequence[str]
         Numeric within-subject column (e.g. time) given a random slope per participant.
     reml : bool
         Restricted maximum likelihood (default, as nlme) or maximum likelihood.
+    reference : mapping of str to str, optional
+        Reference level of a categorical fixed effect (default: its first level), e.g.
+        ``{"group": "FM"}`` to reproduce a paper whose coefficients are simple effects
+        within patients (R: ``relevel(group, ref = "FM")``).
 
     Returns
     -------
@@ -123,6 +128,7 @@ def fit_mixed_model(long_df: pd.DataFrame, outcome: str, *, fixed: Sequence[str]
     if random_slope:
         require_numeric(data, random_slope, argument="random_slope")
     _check_data(data, outcome, subject)
+    data = _relevel(data, reference or {}, fixed)
     exog = fixed_design(data, fixed, interactions)
     _check_rank(exog)
     fit, messages = _fit(data, outcome, subject, exog, random_slope, reml)
@@ -135,6 +141,22 @@ def fit_mixed_model(long_df: pd.DataFrame, outcome: str, *, fixed: Sequence[str]
         n_subjects=int(data[subject].nunique()), n_observations=len(data),
         n_dropped=n_dropped, log_likelihood=float(fit.llf),
         converged=bool(fit.converged) and not messages, warnings=tuple(messages))
+
+
+def _relevel(data: pd.DataFrame, reference: Mapping[str, str], fixed: list[str]) -> pd.DataFrame:
+    """`data` with each factor of `reference` reordered so that its reference comes first."""
+    data = data.copy()
+    for column, level in reference.items():
+        if column not in fixed or not is_categorical(data[column]):
+            raise InvalidSpec(f"reference names {column!r}, which is not a categorical fixed "
+                              f"effect of fixed={fixed!r}.")
+        present = [str(v) for v in levels(data[column])]
+        if str(level) not in present:
+            raise InvalidSpec(f"reference level {level!r} of {column!r} is not among its "
+                              f"levels ({', '.join(present)}).")
+        order = [level] + [v for v in levels(data[column]) if str(v) != str(level)]
+        data[column] = pd.Categorical(data[column].astype(str), categories=[str(v) for v in order])
+    return data
 
 
 def _check_spec(fixed, interactions, random_slope):

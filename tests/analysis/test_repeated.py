@@ -181,3 +181,36 @@ def test_convergence_warning_becomes_a_message_and_clears_converged(monkeypatch)
     r = fit_mixed_model(long, "pain", fixed=["cue"], between=part)
     assert r.warnings == ("Gradient optimization failed, |grad| = 0.5",)
     assert not r.converged
+
+
+def test_reference_levels_match_statsmodels_treatment_reference():
+    """Paper-style coding (FM and MLAB as references, as in Fanton et al. Table 2) equals
+    statsmodels' C(x, Treatment(reference=...)) on the same data."""
+    long, part = p30_study(seed=9)
+    ours = fit_mixed_model(long, "pain", fixed=["cue", "tspo", "group"],
+                           interactions=[("tspo", "cue")], between=part, reml=False,
+                           reference={"group": "FM", "tspo": "MLAB", "cue": "red"})
+    data = long.merge(part, on="participant_id").dropna()
+    data["tspo"] = data["tspo"].astype(str)
+    ref = smf.mixedlm("pain ~ C(cue, Treatment('red')) * C(tspo, Treatment('MLAB'))"
+                      " + C(group, Treatment('FM'))", data,
+                      groups=data.participant_id).fit(reml=False)
+    table = ours.table.set_index("term")
+    assert "group[HC]" in table.index and "tspo[HAB]:cue[green]" in table.index
+    by_name = {"Intercept": "Intercept",
+               "cue[green]": "C(cue, Treatment('red'))[T.green]",
+               "tspo[HAB]": "C(tspo, Treatment('MLAB'))[T.HAB]",
+               "group[HC]": "C(group, Treatment('FM'))[T.HC]",
+               "tspo[HAB]:cue[green]":
+                   "C(cue, Treatment('red'))[T.green]:C(tspo, Treatment('MLAB'))[T.HAB]"}
+    for ours_name, ref_name in by_name.items():
+        assert table.loc[ours_name, "beta"] == pytest.approx(ref.fe_params[ref_name], rel=1e-6)
+        assert table.loc[ours_name, "p"] == pytest.approx(ref.pvalues[ref_name], rel=1e-4)
+
+
+def test_reference_level_must_exist():
+    long, part = p30_study()
+    with pytest.raises(InvalidSpec, match="'XX' of 'group'"):
+        fit_mixed_model(long, "pain", fixed=["group"], between=part, reference={"group": "XX"})
+    with pytest.raises(InvalidSpec, match="not a categorical fixed effect"):
+        fit_mixed_model(long, "pain", fixed=["group"], between=part, reference={"time": "1"})
