@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import json
 import logging
 import os
 import platform
+import pstats
 import socket
 import statistics
 import subprocess
@@ -222,28 +224,94 @@ def _loop(call, n: int, *, clear: bool) -> dict:
     return out
 
 
-def bench_callbacks(calls: int, only: list[str] | None) -> list[dict]:
+def bench_callbacks(calls: int, only: list[str] | None, with_profile: bool) -> list[dict]:
     settings = Settings.from_env()
     app = create_app(replace(settings, cache_type="SimpleCache"))
     log = logging.getLogger("pce")
     log.addHandler(ERRORS)
     log.propagate = False            # keep tracebacks out of the table; named in the note
     logging.getLogger().setLevel(logging.WARNING)
-    rows = []
+    rows, cases = [], {}
     with app.server.app_context():
         ids = [s.id for s in services.cohort_summaries()]
         for cohort_id in ids:
             if only and cohort_id not in only:
                 continue
             for case in cases_for(cohort_id):
+                cases[(case.cohort, case.callback)] = case
                 try:
                     rows.append(measure(case, calls))
                 except PreventUpdate:
                     rows.append({"cohort": cohort_id, "callback": case.callback,
                                  "note": "PreventUpdate (view not active)", "miss": None,
                                  "hit": None})
+                rows[-1]["verdict"] = _verdict(rows[-1])
                 _print_row(rows[-1])
+        if with_profile:
+            profile_missed(rows, cases)
     return rows
+
+
+# ---------------------------------------------------------------- profiling
+
+def _where(func: tuple) -> str:
+    filename, line, name = func
+    path = Path(filename)
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(ROOT)
+    if "site-packages" in path.parts:
+        path = Path(*path.parts[path.parts.index("site-packages") + 1:])
+    return f"{path}:{line} {name}"
+
+
+def profile(case: Case, *, clear: bool, calls: int = 5) -> dict:
+    """Top 5 functions of `calls` calls: own time (any file) and cumulative (repo files)."""
+    case.call()
+    prof = cProfile.Profile()
+    for _ in range(calls):
+        if clear:
+            services.cache.clear()
+        prof.enable()
+        to_json(case.call())
+        prof.disable()
+    stats = pstats.Stats(prof).stats          # func -> (cc, nc, tottime, cumtime, callers)
+    per_call = lambda seconds: round(seconds / calls * 1e3, 1)  # noqa: E731
+    own = sorted(stats.items(), key=lambda kv: -kv[1][2])[:5]
+    skip = ("benchmarks/", "app/callbacks/safety.py")
+    ours = [(f, v) for f, v in stats.items()
+            if f[0].startswith(str(ROOT)) and not any(k in f[0] for k in skip)]
+    return {"mode": "miss" if clear else "hit",
+            "own_time_ms": [(_where(f), per_call(v[2])) for f, v in own],
+            "cumulative_repo_ms": [(_where(f), per_call(v[3])) for f, v in _collapse(ours)[:5]]}
+
+
+def _collapse(items: list) -> list:
+    """Repo functions by cumulative time; a call chain (each within 3% of its caller's
+    time, e.g. active -> decode -> from_query -> ...) is shown by its deepest link only."""
+    kept: list = []
+    for func, value in sorted(items, key=lambda kv: -kv[1][3])[1:]:   # [0]: the callback
+        if kept and value[3] >= 0.97 * kept[-1][1][3] and kept[-1][0] in value[4]:
+            kept[-1] = (func, value)
+        else:
+            kept.append((func, value))
+    return kept
+
+
+def profile_missed(rows: list[dict], cases: dict) -> None:
+    for row in rows:
+        if row.get("verdict") != "MISSED":
+            continue
+        case = cases[(row["cohort"], row["callback"])]
+        modes = [True] if row["miss"]["p95_ms"] >= TARGET_MISS_MS else []
+        if row.get("hit") and row["hit"]["p95_ms"] >= TARGET_HIT_MS:
+            modes.append(False)
+        calls = 1 if row["miss"]["p50_ms"] > SLOW_CALL_S * 1e3 else 5
+        row["profile"] = [profile(case, clear=m, calls=calls) for m in modes]
+        for prof in row["profile"]:
+            print(f"\n{row['cohort']} {row['callback']} ({prof['mode']}), ms per call")
+            print("  own time:   " + "; ".join(f"{w} {ms}" for w, ms in prof["own_time_ms"]))
+            print("  cumulative: " + "; ".join(f"{w} {ms}"
+                                               for w, ms in prof["cumulative_repo_ms"]))
 
 
 # ---------------------------------------------------------------- page weight
@@ -374,6 +442,14 @@ def _print_page(page: dict) -> None:
     print(f"  target < {TARGET_PAGE_BYTES / 1e6:.0f} MB with gzip: {'met' if ok else 'MISSED'}")
 
 
+def _commit() -> str:
+    """HEAD, with "+dirty" when app/, components/ or analysis/ have uncommitted changes."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
+    dirty = git("status", "--porcelain", "--", "app", "components", "analysis").strip()
+    return git("rev-parse", "--short", "HEAD").strip() + ("+dirty" if dirty else "")
+
+
 def _save(payload: dict) -> None:
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     data["app"] = payload
@@ -385,18 +461,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=50, help="timed calls per miss/hit")
     parser.add_argument("--cohorts", nargs="*", help="only these cohort ids")
     parser.add_argument("--no-page", action="store_true", help="skip the page weight")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile every callback that misses its target (top 5)")
     parser.add_argument("--no-callbacks", action="store_true", help="skip the callbacks")
     args = parser.parse_args(argv)
     payload = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
                            "numpy": np.__version__, "cpus": os.cpu_count()},
-               "date": date.today().isoformat(), "calls": args.calls,
+               "date": date.today().isoformat(), "commit": _commit(), "calls": args.calls,
                "targets": {"miss_p95_ms": TARGET_MISS_MS, "hit_p95_ms": TARGET_HIT_MS,
                            "page_gzip_bytes": TARGET_PAGE_BYTES}}
     if not args.no_callbacks:
-        rows = bench_callbacks(args.calls, args.cohorts)
-        for row in rows:
-            row["verdict"] = _verdict(row)
-        payload["callbacks"] = rows
+        payload["callbacks"] = bench_callbacks(args.calls, args.cohorts, args.profile)
     if not args.no_page:
         payload["page"] = bench_page()
         _print_page(payload["page"])
