@@ -20,13 +20,25 @@ import pandas as pd
 
 from analysis.cohort_files import read_json, read_tsv
 from analysis.cohort_validate import (
-    ID_COLUMN, ColumnInfo, check_columns, check_ids, check_long_ids, convert_table,
+    ID_COLUMN,
+    ColumnInfo,
+    check_columns,
+    check_ids,
+    check_long_ids,
+    convert_table,
     parse_dictionary,
 )
 from analysis.errors import CohortError
 
-__all__ = ["Cohort", "CohortSummary", "ColumnInfo", "load_cohort", "list_cohorts",
-           "cohort_roots", "DEFAULT_ROOT"]
+__all__ = [
+    "DEFAULT_ROOT",
+    "Cohort",
+    "CohortSummary",
+    "ColumnInfo",
+    "cohort_roots",
+    "list_cohorts",
+    "load_cohort",
+]
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "data" / "cohorts"
 ENV_VAR = "PCE_DATA_DIR"

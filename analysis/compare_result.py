@@ -6,11 +6,11 @@ no Dash, no rounding.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 
-import numpy as np
 import pandas as pd
+
+from analysis._json import json_safe as jsonable
 
 R_EQUIVALENTS: dict[str, str] = {
     "student": "t.test(var.equal = TRUE)",
@@ -36,25 +36,6 @@ POSTHOC_NAMES: dict[str, str] = {
     "holm": "pairwise comparisons with Holm-Bonferroni correction",
     "bonferroni": "pairwise comparisons with Bonferroni correction",
 }
-
-
-def jsonable(value):
-    """`value` with numpy scalars/arrays, DataFrames and NaN turned into JSON-safe types."""
-    if isinstance(value, pd.DataFrame):
-        return [jsonable(r) for r in value.to_dict(orient="records")]
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not math.isfinite(float(value)) else float(value)
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    return value if isinstance(value, str) else str(value)
 
 
 @dataclass(frozen=True)

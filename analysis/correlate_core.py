@@ -17,6 +17,7 @@ from scipy import stats
 from scipy.special import ndtri, stdtr
 
 from analysis._data import require_choice
+from analysis._json import json_safe
 from analysis.correlate_spearman_exact import EDGEWORTH_MAX_N, EXACT_MAX_N, spearman_exact_pvalue
 from analysis.errors import InvalidSpec
 from analysis.multiplicity import CORRECTIONS, adjust_pvalues
@@ -246,33 +247,10 @@ def row_statistics(x, y, design, numeric, *, method: str, alternative: str, leve
 
 
 def adjust(p_values: np.ndarray, correction: str) -> np.ndarray:
-    """Adjusted p values of a family without NaN (Holm computed here, others delegated).
-
-    Holm's step-down adjustment ``max_{j <= i} min(1, (m - j + 1) p_(j))`` is computed
-    directly because ``statsmodels.multipletests(method="holm")`` calls ``gc.collect()``,
-    which costs tens of milliseconds per call in a large process; the tests check it
-    against ``multipletests``.
-    """
-    p = np.asarray(p_values, dtype=float)
-    if correction != "holm" or p.size == 0:
-        return adjust_pvalues(p, correction)
-    order = np.argsort(p, kind="stable")
-    steps = p[order] * np.arange(p.size, 0, -1)
-    out = np.empty_like(p)
-    out[order] = np.minimum(1.0, np.maximum.accumulate(steps))
-    return out
+    """Adjusted p values of a family (see :func:`analysis.multiplicity.adjust_pvalues`)."""
+    return adjust_pvalues(np.asarray(p_values, dtype=float), correction)
 
 
 def json_records(table: pd.DataFrame) -> list[dict]:
-    """Rows of `table` as JSON-safe dicts: numpy scalars to Python, NaN and inf to None."""
-    out = []
-    for record in table.to_dict(orient="records"):
-        clean = {}
-        for key, value in record.items():
-            if isinstance(value, np.generic):
-                value = value.item()
-            if isinstance(value, float) and not math.isfinite(value):
-                value = None
-            clean[str(key)] = value
-        out.append(clean)
-    return out
+    """Rows of `table` as JSON-safe dicts (numpy scalars to Python, NaN and inf to None)."""
+    return json_safe(table)

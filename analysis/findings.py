@@ -22,8 +22,16 @@ from analysis.findings_extract import EXTRACTORS, Recomputed
 from analysis.findings_schema import Finding, FindingSet, load_findings
 from analysis.subgroups import Subgroup
 
-__all__ = ["FindingCheck", "run_finding", "run_findings", "load_findings", "cohort_findings",
-           "Finding", "FindingSet", "ENGINES"]
+__all__ = [
+    "ENGINES",
+    "Finding",
+    "FindingCheck",
+    "FindingSet",
+    "cohort_findings",
+    "load_findings",
+    "run_finding",
+    "run_findings",
+]
 
 
 def _lazy(module: str, name: str) -> Callable:

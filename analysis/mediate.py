@@ -15,10 +15,15 @@ import numpy as np
 import pandas as pd
 
 from analysis import bootstrap as bs
-from analysis._data import (complete_cases, require_choice, require_columns, require_numeric,
-                            require_variance)
-from analysis.treatment_coding import covariate_matrix, json_safe
+from analysis._data import (
+    complete_cases,
+    require_choice,
+    require_columns,
+    require_numeric,
+    require_variance,
+)
 from analysis.errors import DegenerateData, InsufficientData, InvalidSpec
+from analysis.treatment_coding import covariate_matrix, json_safe
 
 PATHS = ("a", "b", "c", "c_prime")
 PATH_COLUMNS = ("estimate", "se", "t", "df", "p", "ci_low", "ci_high")

@@ -21,7 +21,7 @@ from analysis.errors import DegenerateData, InsufficientData, InvalidSpec
 from analysis.repeated_data import condition_means, fixed_design, join_between
 from analysis.treatment_coding import is_categorical, json_safe, levels
 
-__all__ = ["MixedModelResult", "fit_mixed_model", "condition_means"]
+__all__ = ["MixedModelResult", "condition_means", "fit_mixed_model"]
 
 Z_975 = stats.norm.ppf(0.975)
 

@@ -33,7 +33,7 @@ def _number(value: float | None) -> str:
     if value is None:
         return ""
     text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 def subgroup_to_query(subgroup: Subgroup) -> dict[str, str]:

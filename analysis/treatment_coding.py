@@ -7,13 +7,13 @@ patsy's ``Treatment``. No statistics, no I/O.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from analysis._data import as_factor
+from analysis._json import json_safe  # noqa: F401 - re-exported for result modules
 
 
 def is_categorical(series: pd.Series) -> bool:
@@ -45,22 +45,3 @@ def covariate_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> np.ndarra
     if not blocks:
         return np.empty((len(data), 0))
     return pd.concat(blocks, axis=1).to_numpy(dtype=float)
-
-
-def json_safe(value):
-    """Recursively convert numpy scalars to Python, NaN/inf to None, tuples to lists."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if value is None or isinstance(value, str):
-        return value
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
