@@ -103,7 +103,8 @@ def _read(mapping: Mapping, notices: list[str]):
     return include, ranges, missing
 
 
-def _fit(include: dict, ranges: dict, dictionary: Mapping, notices: list[str]):
+def fit_to_dictionary(include: dict, ranges: dict, dictionary: Mapping, notices: list[str]):
+    """Filters of `include`/`ranges` that fit `dictionary`; a notice for each one dropped."""
     fitted_include = {}
     for factor, levels in include.items():
         info = dictionary.get(factor)
@@ -138,7 +139,7 @@ def subgroup_from_query(mapping: Mapping, dictionary: Mapping | None = None
     try:
         include, ranges, missing = _read(mapping, notices)
         if dictionary is not None:
-            include, ranges = _fit(include, ranges, dictionary, notices)
+            include, ranges = fit_to_dictionary(include, ranges, dictionary, notices)
         return Subgroup(include, ranges, missing), notices
     except (InvalidSpec, AttributeError, TypeError) as exc:  # e.g. mapping not a mapping
         notices.append(f"subgroup in the link ignored ({exc}); showing everyone.")

@@ -151,21 +151,9 @@ class Subgroup:
 
     def validate(self, dictionary: Mapping) -> list[str]:
         """Notices for filters that do not fit `dictionary` ({column: ColumnInfo})."""
-        notices = []
-        for factor, levels in self.include.items():
-            info = dictionary.get(factor)
-            if info is None or not info.levels:
-                notices.append(f"filter on {factor!r} ignored: not a factor of this cohort.")
-                continue
-            unknown = [level for level in levels if level not in info.levels]
-            if unknown:
-                notices.append(f"level(s) {', '.join(map(repr, unknown))} of {factor!r} "
-                               f"ignored: not among {', '.join(info.levels)}.")
-        for column in self.ranges:
-            info = dictionary.get(column)
-            if info is None or info.levels:
-                notices.append(f"range on {column!r} ignored: not a numeric column of this "
-                               "cohort.")
+        from analysis.subgroup_query import fit_to_dictionary
+        notices: list[str] = []
+        fit_to_dictionary(dict(self.include), dict(self.ranges), dictionary, notices)
         return notices
 
     def to_query(self) -> dict[str, str]:

@@ -31,29 +31,28 @@ import os
 import platform
 import pstats
 import socket
-import statistics
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dash._utils import to_json  # noqa: E402
-from dash.exceptions import PreventUpdate  # noqa: E402
+from dash._utils import to_json
+from dash.exceptions import PreventUpdate
 
-from app import create_app, services  # noqa: E402
-from app.callbacks import filters, more_views, navigation, views  # noqa: E402
-from app.ids import Filters  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from app.specs import CompareSpec, CorrelateSpec, MediateSpec  # noqa: E402
+from app import create_app, services
+from app.callbacks import filters, more_views, navigation, views
+from app.ids import Filters
+from app.settings import Settings
+from app.specs import CompareSpec, CorrelateSpec, MediateSpec
 
 RESULTS = ROOT / "benchmarks" / "results.json"
 TARGET_MISS_MS = 150.0
@@ -275,7 +274,7 @@ def profile(case: Case, *, clear: bool, calls: int = 5) -> dict:
         to_json(case.call())
         prof.disable()
     stats = pstats.Stats(prof).stats          # func -> (cc, nc, tottime, cumtime, callers)
-    per_call = lambda seconds: round(seconds / calls * 1e3, 1)  # noqa: E731
+    per_call = lambda seconds: round(seconds / calls * 1e3, 1)
     own = sorted(stats.items(), key=lambda kv: -kv[1][2])[:5]
     skip = ("benchmarks/", "app/callbacks/safety.py")
     ours = [(f, v) for f, v in stats.items()
@@ -420,7 +419,7 @@ def _print_row(row: dict) -> None:
         print(HEADER)
         _print_row.started = True
     miss, hit = row.get("miss"), row.get("hit")
-    fmt = lambda d, k: f"{d[k]:.1f}" if d else "-"   # noqa: E731
+    fmt = lambda d, k: f"{d[k]:.1f}" if d else "-"
     print(f"{row['cohort']:<36} {row['callback']:<24} {fmt(miss, 'p50_ms'):>9} "
           f"{fmt(miss, 'p95_ms'):>7} {fmt(hit, 'p50_ms'):>8} {fmt(hit, 'p95_ms'):>6} "
           f"{fmt(miss and miss['callback_only'], 'p95_ms'):>16}  {_verdict(row):<6}  "
@@ -432,7 +431,7 @@ def _print_page(page: dict) -> None:
     print(f"  {page['get_urls']} GET URLs; bytes on the wire per Accept-Encoding:")
     for enc, n in page["static_bytes"].items():
         print(f"    {enc:<9} {n / 1e6:7.2f} MB")
-    print(f"  gzip by kind: " + ", ".join(f"{k} {v / 1e3:.0f} kB"
+    print("  gzip by kind: " + ", ".join(f"{k} {v / 1e3:.0f} kB"
                                           for k, v in page["static_gzip_by_kind"].items()))
     print(f"  Chromium (encodings {page['browser_encodings']}): "
           f"{page['browser_wire_bytes'] / 1e6:.2f} MB on the wire incl. "
@@ -445,7 +444,8 @@ def _print_page(page: dict) -> None:
 def _commit() -> str:
     """HEAD, with "+dirty" when app/, components/ or analysis/ have uncommitted changes."""
     def git(*args):
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                              check=False).stdout
     dirty = git("status", "--porcelain", "--", "app", "components", "analysis").strip()
     return git("rev-parse", "--short", "HEAD").strip() + ("+dirty" if dirty else "")
 
