@@ -14,6 +14,15 @@ def _columns(cohort, roles, numeric: bool | None = None) -> list[str]:
             and (numeric is None or numeric == (not i.levels))]
 
 
+def _option_sets(cohort) -> tuple[list, list, list]:
+    """Dropdown options: numeric variables, grouping factors, adjustment variables."""
+    numeric = column_options(cohort, _columns(cohort, ("measure", "covariate"), numeric=True))
+    factors = column_options(cohort, _columns(cohort, ("factor", "covariate"), numeric=False),
+                             group_by_modality=False)
+    covariates = column_options(cohort, _columns(cohort, ("covariate", "measure", "factor")))
+    return numeric, factors, covariates
+
+
 def _outputs(figure_ids: list[str], results_id: str, methods_id: str, export: tuple[str, str],
              extra=None) -> html.Div:
     figures = [dcc.Graph(id=fid, config={"displaylogo": False, "responsive": True},
@@ -46,10 +55,7 @@ def overview_panel(cohort, spec) -> dbc.Row:
 
 
 def compare_panel(cohort, spec) -> dbc.Row:
-    numeric = column_options(cohort, _columns(cohort, ("measure", "covariate"), numeric=True))
-    factors = column_options(cohort, _columns(cohort, ("factor", "covariate"), numeric=False),
-                             group_by_modality=False)
-    covariates = column_options(cohort, _columns(cohort, ("covariate", "measure", "factor")))
+    numeric, factors, covariates = _option_sets(cohort)
     controls = [
         dropdown(Compare.OUTCOME, "Outcome", numeric, spec.outcome),
         dropdown(Compare.FACTORS, "Factors (one or two)", factors, list(spec.factors), multi=True),
@@ -78,10 +84,7 @@ def compare_panel(cohort, spec) -> dbc.Row:
 
 
 def correlate_panel(cohort, spec) -> dbc.Row:
-    numeric = column_options(cohort, _columns(cohort, ("measure", "covariate"), numeric=True))
-    factors = column_options(cohort, _columns(cohort, ("factor", "covariate"), numeric=False),
-                             group_by_modality=False)
-    covariates = column_options(cohort, _columns(cohort, ("covariate", "measure", "factor")))
+    numeric, factors, covariates = _option_sets(cohort)
     controls = [
         select(Correlate.MODE, "Mode", [("two variables", "pair"), ("matrix", "matrix")],
                spec.mode),
@@ -104,8 +107,7 @@ def correlate_panel(cohort, spec) -> dbc.Row:
 
 
 def mediate_panel(cohort, spec) -> dbc.Row:
-    numeric = column_options(cohort, _columns(cohort, ("measure", "covariate"), numeric=True))
-    covariates = column_options(cohort, _columns(cohort, ("covariate", "measure", "factor")))
+    numeric, _, covariates = _option_sets(cohort)
     controls = [
         dropdown(Mediate.X, "X (predictor)", numeric, spec.x),
         dropdown(Mediate.M, "M (mediator)", numeric, spec.m),
