@@ -101,10 +101,6 @@ DASH_TIMEOUT = 30_000     # ms; a cold cache on a busy 2-core machine can take a
 
 VIEW_LABELS = {"overview": "Overview", "compare": "Compare", "correlate": "Correlate",
                "mediate": "Mediate", "repeated": "Repeated measures", "paper": "Paper"}
-VIEW_FIGURES = {"compare": ["compare-figure", "compare-interaction"],
-                "correlate": ["correlate-figure"],
-                "mediate": ["mediate-diagram", "mediate-boot-figure"],
-                "repeated": ["repeated-figure"]}
 VIEW_RESULTS = {"overview": "overview-table", "compare": "compare-results",
                 "correlate": "correlate-results", "mediate": "mediate-results",
                 "repeated": "repeated-results", "paper": "paper-results"}
@@ -176,11 +172,25 @@ def trace_count(page, graph_id: str) -> int:
 
 
 def wait_traces(page, graph_id: str, timeout: int = DASH_TIMEOUT) -> int:
+    """Wait until the dcc.Graph `graph_id` draws at least one trace; return the count."""
     page.wait_for_function(
         """id => { const plot = document.querySelector('#' + CSS.escape(id) + ' .js-plotly-plot');
                    return plot && plot.data && plot.data.length > 0; }""",
         arg=graph_id, timeout=timeout)
     return trace_count(page, graph_id)
+
+
+def wait_annotations(page, graph_id: str, timeout: int = DASH_TIMEOUT) -> list[str]:
+    """Wait until the figure `graph_id` carries text annotations (diagram-only figures such
+    as the mediation path diagram have no traces); return their texts."""
+    page.wait_for_function(
+        """id => { const plot = document.querySelector('#' + CSS.escape(id) + ' .js-plotly-plot');
+                   return plot && plot.layout && (plot.layout.annotations || [])
+                                  .some(a => (a.text || '').length > 0); }""",
+        arg=graph_id, timeout=timeout)
+    return page.evaluate(
+        """id => document.querySelector('#' + CSS.escape(id) + ' .js-plotly-plot')
+                 .layout.annotations.map(a => a.text || '')""", graph_id)
 
 
 def error_alerts(page) -> list[str]:
@@ -205,14 +215,24 @@ def wait_param(page, key: str, value: str, timeout: int = DASH_TIMEOUT) -> None:
 def dropdown_pick(page, dropdown_id: str, values: list[str]) -> None:
     """Make the dcc.Dropdown `dropdown_id` (Dash 4 popover) hold the option(s) `values`.
 
-    Options already selected but not in `values` are clicked off (multi dropdowns).
+    Options already selected but not in `values` are clicked off (multi dropdowns). A
+    single-value dropdown closes after a click, so the popover is reopened as needed.
     """
-    page.click(f"#{dropdown_id}")
     popup = page.locator(".dash-dropdown-content[data-state=open]")
-    popup.wait_for(timeout=DASH_TIMEOUT)
-    for option in popup.locator("[role=option]").all():
-        value = option.locator("input").get_attribute("value")
-        selected = option.get_attribute("aria-selected") == "true"
+
+    def open_popup():
+        if not popup.count():
+            page.click(f"#{dropdown_id}")
+        popup.wait_for(timeout=DASH_TIMEOUT)
+
+    open_popup()
+    state = {o.locator("input").get_attribute("value"): o.get_attribute("aria-selected") == "true"
+             for o in popup.locator("[role=option]").all()}
+    missing = set(values) - set(state)
+    assert not missing, f"{dropdown_id} has no option(s) {sorted(missing)}"
+    for value, selected in state.items():
         if (value in values) != selected:
-            option.click()
-    page.keyboard.press("Escape")
+            open_popup()
+            popup.locator(f"[role=option]:has(input[value='{value}'])").click()
+    if popup.count():
+        page.keyboard.press("Escape")

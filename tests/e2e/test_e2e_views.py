@@ -1,0 +1,139 @@
+"""Every analysis view runs in the browser: no error alert, figures drawn, methods present."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import (choose_view, dropdown_pick, error_alerts, methods_text, open_app,
+                      query_params, shot, wait_annotations, wait_param, wait_text, wait_traces)
+
+pytestmark = pytest.mark.e2e
+
+DEFAULT = "alshelh2022_clbp_subtypes"
+FANTON = "fanton2022_fm_tspo"         # the only bundled cohort with a long (repeated) table
+
+
+def _check_view(page, view: str, *, figures=(), contains: str | None = None) -> str:
+    """Methods filled, `figures` drawn (with traces), no red alert; returns the results text."""
+    methods = methods_text(page, view)
+    assert "participants" in methods
+    for graph_id in figures:
+        assert wait_traces(page, graph_id) > 0, graph_id
+    results = wait_text(page, f"#{view}-results" if view != "overview" else "#overview-table",
+                        contains=contains)
+    assert error_alerts(page) == []
+    return results
+
+
+def test_overview(page, app_url, page_errors):
+    open_app(page, app_url, f"cohort={DEFAULT}")
+    table = _check_view(page, "overview", contains="Subtype = axial")
+    assert "Subtype = radicular" in table
+    assert "Participants described by Subtype" in methods_text(page, "overview")
+    # Another "by" factor re-renders the table (control -> URL -> recompute).
+    dropdown_pick(page, "overview-by", ["sex"])
+    wait_param(page, "overview.by", "sex")
+    table = wait_text(page, "#overview-table", contains="Sex = female")
+    assert "Sex = male" in table and "Subtype = axial" not in table
+    assert "Participants described by Sex" in methods_text(page, "overview", contains="by Sex")
+    shot(page, "04_view_overview")
+    assert page_errors == []
+
+
+def test_compare_two_factors_with_post_hoc(page, app_url, page_errors):
+    open_app(page, app_url, f"cohort={FANTON}&view=compare&compare.outcome=cpm_score"
+                            "&compare.factors=group&compare.test=auto&compare.posthoc=none")
+    first = _check_view(page, "compare", figures=["compare-figure"], contains="Tests")
+    assert "Post hoc comparisons" not in first
+    dropdown_pick(page, "compare-factors", ["group", "tspo_binder"])
+    wait_param(page, "compare.factors", "group,tspo_binder")
+    page.select_option("#compare-test", "anova")
+    page.select_option("#compare-posthoc", "tukey")
+    wait_param(page, "compare.posthoc", "tukey")
+    results = wait_text(page, "#compare-results", contains="Post hoc comparisons")
+    # Two main effects and the interaction, and all 6 pairs of the 2 x 2 cells.
+    for term in ("group", "tspo_binder", "group:tspo_binder"):
+        assert re.search(rf"^{re.escape(term)}\t", results, re.M), term
+    posthoc = results.split("Post hoc comparisons", 1)[1]
+    assert len(re.findall(r"^(HC|FM)/(HAB|MLAB)\t", posthoc, re.M)) == 6
+    methods = methods_text(page, "compare", contains="Tukey")
+    assert "Two-way ANOVA" in methods
+    assert wait_traces(page, "compare-figure") > 0
+    assert wait_traces(page, "compare-interaction") > 0
+    cells = page.inner_text("#compare-cell-counts")
+    assert all(c in cells for c in ("HC / HAB", "HC / MLAB", "FM / HAB", "FM / MLAB"))
+    assert error_alerts(page) == []
+    shot(page, "04_view_compare_two_factors_tukey")
+    assert page_errors == []
+
+
+def test_correlate_pair_then_matrix(page, app_url, page_errors):
+    open_app(page, app_url, f"cohort={DEFAULT}&view=correlate&correlate.mode=pair")
+    pair = _check_view(page, "correlate", figures=["correlate-figure"], contains="Correlations")
+    methods_pair = methods_text(page, "correlate")
+    shot(page, "04_view_correlate_pair")
+    page.select_option("#correlate-mode", "matrix")
+    wait_param(page, "correlate.mode", "matrix")
+    matrix = wait_text(page, "#correlate-results", not_equal=pair)
+    methods_text(page, "correlate", not_equal=methods_pair)
+    page.wait_for_function(
+        """() => { const p = document.querySelector('#correlate-figure .js-plotly-plot');
+                   return p && p.data && p.data.some(t => t.type === 'heatmap'); }""")
+    columns = query_params(page)["correlate.columns"].split(",")
+    # One row per pair of the matrix's variables.
+    n_rows = len(page.locator("#correlate-results tbody tr").all())
+    assert n_rows == len(columns) * (len(columns) - 1) // 2, matrix
+    assert error_alerts(page) == []
+    shot(page, "04_view_correlate_matrix")
+    assert page_errors == []
+
+
+def test_mediate_with_1000_resamples(page, app_url, page_errors):
+    open_app(page, app_url, f"cohort={DEFAULT}&view=mediate")
+    _check_view(page, "mediate", figures=["mediate-boot-figure"], contains="Paths")
+    page.select_option("#mediate-n-boot", "1000")
+    wait_param(page, "mediate.n_boot", "1000")
+    methods = methods_text(page, "mediate", contains="1000")
+    assert "bootstrap" in methods.lower()
+    results = _check_view(page, "mediate", figures=["mediate-boot-figure"], contains="Paths")
+    assert "indirect" in results.lower()
+    # The path diagram is drawn with annotations (X, M, Y boxes and the paths), no traces.
+    diagram = " ".join(wait_annotations(page, "mediate-diagram"))
+    assert all(key in diagram for key in ("<b>X</b>", "<b>M</b>", "<b>Y</b>", "indirect"))
+    boot = page.evaluate("() => document.querySelector('#mediate-boot-figure .js-plotly-plot')"
+                         ".data.map(t => (t.x || []).length)")
+    assert max(boot) == 1000, boot            # the histogram shows the 1000 resamples
+    shot(page, "04_view_mediate_1000")
+    assert page_errors == []
+
+
+def test_repeated_measures_on_the_long_table(page, app_url, page_errors):
+    open_app(page, app_url, f"cohort={DEFAULT}")
+    labels = page.locator("#view-nav label").all_inner_texts()
+    assert "Repeated measures" not in labels      # no long table in this cohort
+    open_app(page, app_url, f"cohort={FANTON}")
+    choose_view(page, "repeated")
+    results = _check_view(page, "repeated", figures=["repeated-figure"], contains="Fixed effects")
+    methods = methods_text(page, "repeated")
+    assert "mixed" in methods.lower()
+    assert query_params(page)["repeated.table"] == "p30_ratings"
+    assert results.count("\n") >= 3
+    shot(page, "04_view_repeated")
+    assert page_errors == []
+
+
+@pytest.mark.parametrize("cohort", [DEFAULT, FANTON])
+def test_paper_findings(page, app_url, page_errors, cohort):
+    open_app(page, app_url, f"cohort={cohort}")
+    choose_view(page, "paper")
+    methods = methods_text(page, "paper")
+    assert "findings reproduced" in methods
+    rows = page.locator("#paper-results table tbody tr")
+    assert rows.count() > 0
+    statuses = set(page.locator("#paper-results tbody td:nth-child(4)").all_inner_texts())
+    assert statuses <= {"✓ reproduced", "✗ differs", "not reproducible", "refused"}
+    assert "✓ reproduced" in statuses
+    assert error_alerts(page) == []
+    shot(page, f"04_view_paper_{cohort}")
+    assert page_errors == []
