@@ -142,6 +142,18 @@ def methods_text(page, view: str, **kwargs) -> str:
     return wait_text(page, f"#{view}-methods", **kwargs)
 
 
+def wait_view_settled(page, view: str, timeout: int = DASH_TIMEOUT) -> None:
+    """Wait until `view` has either filled its Methods paragraph or shown a red alert
+    (a refused analysis or a failed callback), whichever comes first."""
+    page.wait_for_function(
+        """view => { const m = document.querySelector('#' + view + '-methods');
+                     const panel = document.querySelector('#panel-' + view);
+                     return (m && m.innerText.trim().length > 0)
+                            || (panel && panel.querySelector('.analysis-error, .alert-danger'))
+                            || document.querySelector('#page-notices .alert-danger'); }""",
+        arg=view, timeout=timeout)
+
+
 def n_selected(page) -> tuple[int, int]:
     """(n selected, N) read from the "n selected of N" badge."""
     text = page.inner_text("#filter-n-selected")

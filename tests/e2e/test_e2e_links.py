@@ -6,7 +6,8 @@ import re
 
 import pytest
 from conftest import (error_alerts, methods_text, n_selected, open_app, query_params, shot,
-                      wait_annotations, wait_n_selected, wait_param, wait_text)
+                      wait_annotations, wait_n_selected, wait_param, wait_text,
+                      wait_view_settled)
 
 pytestmark = pytest.mark.e2e
 
@@ -92,6 +93,8 @@ BAD_LINKS = {
                      "&mediate.n_boot=7&compare.outcome=no_column&f.sex=robot&r.age=old..young"
                      "&junk=1", "Unknown view 'nonsense'"),
     "garbage": ("%%%&&==&cohort=&v=&view=", None),
+    # Repeated measures is not offered for a cohort without a long table.
+    "view_not_offered": (f"cohort={COHORT}&view=repeated", "repeated"),
 }
 
 
@@ -106,9 +109,13 @@ def test_bad_link_opens_with_a_notice(page, app_url, page_errors, name):
     assert total > 0
     params = query_params(page)
     view = params["view"]
-    methods_text(page, view)
+    wait_view_settled(page, view)
+    shot(page, f"06_bad_link_{name}")
+    assert error_alerts(page) == []
+    assert "Something went wrong" not in page.inner_text("body")
     if expected is not None:
-        notice = wait_text(page, "#page-notices", contains=expected)
+        notice = wait_text(page, "#page-notices")
+        assert expected.lower() in notice.lower()
         assert page.locator("#page-notices .alert").is_visible()
         assert "alert-danger" not in page.locator("#page-notices .alert").get_attribute("class")
     else:
@@ -122,9 +129,25 @@ def test_bad_link_opens_with_a_notice(page, app_url, page_errors, name):
         assert params["compare.test"] != "magic"
     if name == "unknown_cohort":
         assert params["cohort"] != "no_such_cohort"
+    if name == "view_not_offered":
+        assert view != "repeated"
     if name == "stale_version":
         assert params["v"] != "0000deadbeef"
-    assert error_alerts(page) == []
-    assert "Something went wrong" not in page.inner_text("body")
-    shot(page, f"06_bad_link_{name}")
+    methods_text(page, view)
+    assert page_errors == []
+
+
+def test_link_keeps_the_dunnett_control_level(page, app_url, page_errors):
+    """A shared Dunnett comparison must reopen against the same control level."""
+    query = ("cohort=fanton2022_fm_tspo&view=compare&compare.outcome=cpm_score"
+             "&compare.factors=tspo_genotype&compare.covariates=&compare.test=anova"
+             "&compare.posthoc=dunnett&compare.control=MAB")
+    open_app(page, app_url, query)
+    methods = methods_text(page, "compare", contains="Dunnett")
+    results = wait_text(page, "#compare-results", contains="Post hoc comparisons")
+    shot(page, "06_link_dunnett_control")
+    assert query_params(page).get("compare.control") == "MAB"
+    assert "against MAB" in methods
+    posthoc = results.split("Post hoc comparisons", 1)[1].strip().splitlines()[1:]
+    assert len(posthoc) == 2 and all("MAB" in row.split("\t")[:2] for row in posthoc), posthoc
     assert page_errors == []
