@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import error_alerts, methods_text, n_selected, open_app, query_params, shot, wait_n_selected
+from conftest import (
+    error_alerts,
+    methods_text,
+    n_selected,
+    open_app,
+    query_params,
+    shot,
+    wait_n_selected,
+)
 
 pytestmark = pytest.mark.e2e
 

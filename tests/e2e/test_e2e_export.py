@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,7 +20,7 @@ def _download(page, view: str) -> tuple[str, str]:
         page.click(f"#{view}-export")
     download = info.value
     assert download.failure() is None
-    text = open(download.path(), encoding="utf-8").read()
+    text = Path(download.path()).read_text(encoding="utf-8")
     return download.suggested_filename, text
 
 

@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import (error_alerts, methods_text, n_selected, open_app, query_params, shot,
-                      wait_n_selected, wait_param, wait_text)
+from conftest import (
+    error_alerts,
+    methods_text,
+    n_selected,
+    open_app,
+    query_params,
+    shot,
+    wait_n_selected,
+    wait_param,
+    wait_text,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -5,9 +5,19 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import (error_alerts, methods_text, n_selected, open_app, query_params, shot,
-                      wait_annotations, wait_n_selected, wait_param, wait_text,
-                      wait_view_settled)
+from conftest import (
+    error_alerts,
+    methods_text,
+    n_selected,
+    open_app,
+    query_params,
+    shot,
+    wait_annotations,
+    wait_n_selected,
+    wait_param,
+    wait_text,
+    wait_view_settled,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -89,9 +99,9 @@ BAD_LINKS = {
                        "'no_such_cohort' is not available"),
     "stale_version": (f"cohort={COHORT}&v=0000deadbeef&view=overview",
                       "made on version 0000deadbeef"),
-    "invalid_keys": (f"cohort={COHORT}&view=nonsense&compare.test=magic&mediate.seed=-3"
-                     "&mediate.n_boot=7&compare.outcome=no_column&f.sex=robot&r.age=old..young"
-                     "&junk=1", "Unknown view 'nonsense'"),
+    "invalid_keys": ((f"cohort={COHORT}&view=nonsense&compare.test=magic&mediate.seed=-3"
+                      "&mediate.n_boot=7&compare.outcome=no_column&f.sex=robot"
+                      "&r.age=old..young&junk=1"), "Unknown view 'nonsense'"),
     "garbage": ("%%%&&==&cohort=&v=&view=", None),
     # Repeated measures is not offered for a cohort without a long table.
     "view_not_offered": (f"cohort={COHORT}&view=repeated", "repeated"),

@@ -5,9 +5,20 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import (choose_view, dropdown_pick, error_alerts, methods_text, open_app,
-                      query_params, shot, wait_annotations, wait_param, wait_text, wait_traces,
-                      wait_view_settled)
+from conftest import (
+    choose_view,
+    dropdown_pick,
+    error_alerts,
+    methods_text,
+    open_app,
+    query_params,
+    shot,
+    wait_annotations,
+    wait_param,
+    wait_text,
+    wait_traces,
+    wait_view_settled,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -57,9 +68,9 @@ def test_compare_two_factors_with_post_hoc(page, app_url, page_errors):
     results = wait_text(page, "#compare-results", contains="Post hoc comparisons")
     # Two main effects and the interaction, and all 6 pairs of the 2 x 2 cells.
     for term in ("group", "tspo_binder", "group:tspo_binder"):
-        assert re.search(rf"^{re.escape(term)}\t", results, re.M), term
+        assert re.search(rf"^{re.escape(term)}\t", results, re.MULTILINE), term
     posthoc = results.split("Post hoc comparisons", 1)[1]
-    assert len(re.findall(r"^(HC|FM)/(HAB|MLAB)\t", posthoc, re.M)) == 6
+    assert len(re.findall(r"^(HC|FM)/(HAB|MLAB)\t", posthoc, re.MULTILINE)) == 6
     methods = methods_text(page, "compare", contains="Tukey")
     assert "Two-way ANOVA" in methods
     assert wait_traces(page, "compare-figure") > 0
