@@ -21,8 +21,8 @@ def shell() -> html.Div:
                    html.Span("subgroup statistics for chronic-pain neuroimaging cohorts",
                              className="text-white-50 small d-none d-lg-inline")]),
         html.Div([
-            dcc.Clipboard(id=Page.COPY_LINK, title="Copy the link to this view",
-                          className="btn btn-light btn-sm copy-link", children="Copy link"),
+            dbc.Button("Copy link", id=Page.COPY_LINK, color="light", size="sm",
+                       className="copy-link", title="Copy the link to this view"),
         ], className="ms-auto"),
     ], fluid=True), color="primary", dark=True, className="mb-3 py-2")
     return html.Div([

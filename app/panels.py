@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from app.ids import Compare, Correlate, Mediate, Overview, Paper, Repeated
+from app.specs import control_levels
 from components.controls import column_options, dropdown, export_button, select, switch
 
 
@@ -71,7 +72,9 @@ def compare_panel(cohort, spec) -> dbc.Row:
                                              ("Dunnett vs control", "dunnett"),
                                              ("Holm", "holm"), ("Bonferroni", "bonferroni")],
                spec.posthoc),
-        dropdown(Compare.CONTROL, "Control level (Dunnett)", [], spec.control,
+        dropdown(Compare.CONTROL, "Control level (Dunnett)",
+                 [{"label": v, "value": v} for v in control_levels(cohort, spec.factors)],
+                 spec.control,
                  clearable=True, placeholder="first level"),
         select(Compare.ALTERNATIVE, "Alternative", [("two-sided", "two-sided"),
                                                     ("greater", "greater"), ("less", "less")],

@@ -147,6 +147,17 @@ SPEC_TYPES = (OverviewSpec, CompareSpec, CorrelateSpec, MediateSpec, RepeatedSpe
 VIEWS = ("overview", "compare", "correlate", "mediate", "repeated", "paper")
 
 
+def control_levels(cohort, factors) -> list[str]:
+    """Levels a Dunnett control may take: the levels of one factor, or the cells
+    ("FM/HAB") of two, as compare_groups labels them."""
+    levels = [list(cohort.dictionary[f].levels) for f in factors if f in cohort.dictionary]
+    if len(levels) == 1:
+        return [str(v) for v in levels[0]]
+    if len(levels) == 2:
+        return [f"{a}/{b}" for a in levels[0] for b in levels[1]]
+    return []
+
+
 def field_names(spec_type: type) -> list[str]:
     """Names of the user-settable fields of a spec type, in declaration order."""
     return [f.name for f in fields(spec_type)]

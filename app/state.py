@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from analysis.subgroups import Subgroup
-from app.specs import SPEC_TYPES, VIEWS, Rule
+from app.specs import SPEC_TYPES, VIEWS, Rule, control_levels
 
 SpecMap = dict[str, Any]
 
@@ -77,6 +77,10 @@ class ViewState:
         if view not in VIEWS:
             notices.append(f"Unknown view {view!r}; showing the overview.")
             view = "overview"
+        if view == "repeated" and not cohort.long_tables:
+            notices.append(f"Cohort {cohort_id!r} has no repeated-measures table; showing "
+                           "the overview.")
+            view = "overview"
         subgroup_params = {k: v for k, v in params.items() if k.startswith(("f.", "r.")) or k == "missing"}
         subgroup, sub_notices = Subgroup.from_query(subgroup_params, cohort.dictionary)
         notices.extend(sub_notices)
@@ -122,7 +126,19 @@ def _decode_spec(default, params: dict[str, str], cohort, notices: list[str]):
         else:
             notices.append(f"Ignored {key}={params[key]!r}: {_describe(rule)}; "
                            "using the default instead.")
-    return replace(default, **changes)
+    spec = replace(default, **changes)
+    return _check_control(spec, params, cohort, notices)
+
+
+def _check_control(spec, params: dict[str, str], cohort, notices: list[str]):
+    """A Dunnett control must be a level (or cell) of the spec's factors."""
+    control = getattr(spec, "control", None)
+    if control is None or control in control_levels(cohort, spec.factors):
+        return spec
+    notices.append(f"Ignored {spec.prefix}.control={control!r}: not a level of "
+                   f"{', '.join(spec.factors) or 'the chosen factors'}; the first level is the "
+                   "control instead.")
+    return replace(spec, control=None)
 
 
 def _parse(raw: str, default: Any, rule: Rule, cohort, spec) -> tuple[Any, bool]:

@@ -10,12 +10,12 @@ def is_missing(value) -> bool:
 
 
 def fmt_p(p) -> str:
-    """APA-style p value: ``< .001``, ``.012``, ``.34``."""
+    """APA-style p value with three decimals: ``< .001``, ``.012``, ``.340``."""
     if is_missing(p):
         return "—"
     if p < 0.001:
         return "< .001"
-    text = f"{p:.3f}" if p < 0.01 else f"{p:.3f}".rstrip("0")
+    text = f"{p:.3f}"
     return text.removeprefix("0")
 
 

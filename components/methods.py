@@ -27,9 +27,9 @@ def describe_subgroup(subgroup, cohort) -> str:
 def methods_paragraph(result_text: str, *, subgroup, cohort, n_selected: int) -> list:
     """Children of the methods <p>: data source, subgroup, then the result's own text."""
     simulated = cohort.description.get("Simulated", False)
-    source = (" Data are simulated from the published summary statistics of "
-              f"{cohort.description.get('Citation', 'the paper')}; they are not the study's "
-              "participant data." if simulated else "")
+    citation = cohort.description.get("Citation", "the paper").rstrip(". ")
+    source = (f" Data are simulated from the published summary statistics of {citation}; "
+              "they are not the study's participant data." if simulated else "")
     return [html.Span(f"Cohort {cohort.description.get('Name', cohort.id)} (version "
                       f"{cohort.version}); subgroup: {describe_subgroup(subgroup, cohort)}, "
                       f"{n_selected} of {len(cohort.participants)} participants.{source} "),

@@ -17,10 +17,13 @@ def notice_list(messages, *, color: str = "warning", title: str | None = None) -
     return dbc.Alert(body, color=color, dismissable=True, className="py-2 small")
 
 
-def analysis_refused(message: str) -> dbc.Alert:
-    """The engine's own message when it refuses an analysis (bad spec, too few data)."""
-    return dbc.Alert([html.Strong("This analysis cannot be run on the current selection. "),
-                      html.Span(message)], color="danger", className="py-2 small analysis-error")
+def analysis_refused(message: str, kind: str = "refused") -> dbc.Alert:
+    """The engine's own message when it refuses an analysis (bad spec, too few data), or
+    the request id of an unexpected failure (`kind` "bug")."""
+    heading = ("This analysis cannot be run on the current selection. " if kind == "refused"
+               else "This view failed. ")
+    return dbc.Alert([html.Strong(heading), html.Span(message)], color="danger",
+                     className="py-2 small analysis-error")
 
 
 def simulated_badge(simulated: bool) -> html.Span:

@@ -20,8 +20,6 @@ def _tables(kind: str, result) -> pd.DataFrame:
         if result.posthoc is not None:
             parts.append(result.posthoc.assign(section="posthoc"))
         return pd.concat(parts, ignore_index=True)
-    if kind == "mediate" and not hasattr(result, "results"):
-        return result.paths.reset_index(names="path")
     return result.table
 
 

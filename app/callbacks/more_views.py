@@ -10,6 +10,7 @@ from app.callbacks.safety import guarded
 from app.callbacks.views import _figures_error, _methods, _warnings, active
 from app.ids import Page, Paper, Repeated
 from app.links import finding_link
+from components.figures.common import empty_figure
 from components.figures.repeated import condition_means_figure
 from components.format import fmt_num, fmt_p, fmt_p_clause
 from components.methods import methods_paragraph
@@ -21,6 +22,8 @@ from components.tables import result_table
 def update_repeated(rendered):
     state, cohort, data = active(rendered, "repeated")
     spec = state.spec("repeated")
+    if spec.table is None or spec.table not in cohort.long_tables:
+        return (empty_figure("This cohort has no repeated-measures table."), "", "")
     result = services.run("repeated", state)
     table = cohort.long_tables[spec.table]
     table = table[table["participant_id"].isin(data["participant_id"])]
@@ -68,7 +71,7 @@ def _finding_row(check, state) -> html.Tr:
     ])
 
 
-@guarded(lambda message, kind: (analysis_refused(message), ""))
+@guarded(lambda message, kind: (analysis_refused(message, kind), ""))
 def update_paper(rendered):
     state, cohort, data = active(rendered, "paper")
     checks = services.run("paper", state)

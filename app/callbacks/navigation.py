@@ -17,6 +17,26 @@ from app.panels import PANELS
 from components.notices import notice_list
 
 
+COPY_LINK_JS = """
+function(n, state) {
+    const trigger = (dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+    if (!trigger.startsWith("copy-link")) { return "Copy link"; }
+    const url = window.location.href;
+    const fallback = () => {
+        const box = document.createElement("textarea");
+        box.value = url; document.body.appendChild(box); box.select();
+        document.execCommand("copy"); box.remove();
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(url).catch(fallback);
+    } else { fallback(); }
+    return "Link copied";
+}
+"""
+"""Copy the address bar (the whole view) to the clipboard, also on plain http; the button
+says "Link copied" until the view changes."""
+
+
 def range_columns(cohort) -> list[str]:
     """Numeric columns offered as range filters: covariates (age, BMI, dose) and scales."""
     return [c for c, i in cohort.dictionary.items()
@@ -123,7 +143,6 @@ def register(app) -> None:
         prevent_initial_call=True)(sync_url)
     app.callback([Output(f"panel-{v}", "hidden") for v in PANELS],
                  Input(Page.VIEW_NAV, "value"), prevent_initial_call=True)(show_view)
-    app.clientside_callback(
-        "function(n){ return window.location.href; }",
-        Output(Page.COPY_LINK, "content"), Input(Page.COPY_LINK, "n_clicks"),
-        prevent_initial_call=True)
+    app.clientside_callback(COPY_LINK_JS, Output(Page.COPY_LINK, "children"),
+                            Input(Page.COPY_LINK, "n_clicks"), Input(Page.STATE, "data"),
+                            prevent_initial_call=True)

@@ -11,6 +11,7 @@ from analysis.subgroups import Subgroup
 from app import services
 from app.callbacks.safety import guarded
 from app.ids import Compare, Correlate, Mediate, Overview, Page
+from app.specs import control_levels
 from components.cell_table import cell_count_table
 from components.figures.common import empty_figure
 from components.figures.compare import cell_figure, interaction_figure
@@ -42,12 +43,12 @@ def _warnings(result):
 
 def _figures_error(n_figures: int, n_other: int):
     def on_error(message, kind):
-        return (*[empty_figure()] * n_figures, analysis_refused(message), "",
+        return (*[empty_figure()] * n_figures, analysis_refused(message, kind), "",
                 *[no_update] * n_other)
     return on_error
 
 
-@guarded(lambda message, kind: (analysis_refused(message), ""))
+@guarded(lambda message, kind: (analysis_refused(message, kind), ""))
 def update_overview(rendered):
     state, cohort, data = active(rendered, "overview")
     table = services.run("overview", state)
@@ -75,7 +76,7 @@ def update_compare(rendered):
     state, cohort, data = active(rendered, "compare")
     spec = state.spec("compare")
     counts = cell_count_table(_cells_of(data, spec), list(spec.factors)) if spec.factors else ""
-    controls = [{"label": str(v), "value": str(v)} for v in _control_levels(data, spec)]
+    controls = [{"label": v, "value": v} for v in control_levels(cohort, spec.factors)]
     try:
         result = services.run("compare", state)
     except AnalysisError as error:
@@ -89,15 +90,10 @@ def update_compare(rendered):
         result_table(result.posthoc, caption="Post hoc comparisons")
         if result.posthoc is not None else html.Div(),
     ]
-    return (cell_figure(data, result, outcome_label=label),
-            interaction_figure(result, outcome_label=label), tables,
+    names = {f: cohort.label(f) for f in spec.factors}
+    return (cell_figure(data, result, outcome_label=label, labels=names),
+            interaction_figure(result, outcome_label=label, labels=names), tables,
             _methods(result, state, cohort, data), counts, controls)
-
-
-def _control_levels(data, spec) -> list:
-    if not spec.factors:
-        return []
-    return list(data[spec.factors[0]].dropna().astype("category").cat.categories)
 
 
 @guarded(_figures_error(1, 0))
@@ -123,8 +119,9 @@ def update_mediate(rendered):
     result = services.run("mediate", state)
     labels = {c: cohort.label(c) for c in cohort.dictionary}
     single = result.results[0] if hasattr(result, "results") else result
-    tables = [_warnings(single), result_table(single.paths.reset_index(names="path"),
-                                              caption="Paths")]
+    tables = [_warnings(single), result_table(single.table, caption=(
+        f"Paths and indirect effect ({single.n_boot:,} resamples, seed {single.seed}, "
+        f"{'bias-corrected' if single.ci == 'bc' else 'percentile'} bootstrap CI)"))]
     if hasattr(result, "results"):
         tables.append(result_table(result.table, caption="All six orderings",
                                    highlight="significant"))

@@ -15,7 +15,8 @@ def _mean_columns(cells: pd.DataFrame) -> tuple[str, str, str, str]:
     return "mean", "ci_low", "ci_high", "mean"
 
 
-def cell_figure(data: pd.DataFrame, result, *, outcome_label: str) -> go.Figure:
+def cell_figure(data: pd.DataFrame, result, *, outcome_label: str,
+                labels: dict[str, str] | None = None) -> go.Figure:
     """Every participant as a point over a box per cell, the cell mean with its 95% CI.
 
     With two factors, the first is on the x axis and the second is the colour.
@@ -50,14 +51,18 @@ def cell_figure(data: pd.DataFrame, result, *, outcome_label: str) -> go.Figure:
             hovertemplate=f"{mean_name} %{{y:.3g}}<extra>{name}</extra>"))
     order = [str(level) for level in frame[x_factor].cat.categories] \
         if hasattr(frame[x_factor], "cat") else None
-    fig.update_layout(boxmode="group", scattermode="group", xaxis_title=x_factor,
-                      yaxis_title=outcome_label)
+    names = labels or {}
+    fig.update_layout(boxmode="group", scattermode="group",
+                      xaxis_title=names.get(x_factor, x_factor), yaxis_title=outcome_label,
+                      legend_title_text=names.get(hue, hue) if hue else None)
     if order:
         fig.update_xaxes(categoryorder="array", categoryarray=order)
-    return base_layout(fig, title=f"{outcome_label} by {' × '.join(factors)}")
+    return base_layout(fig, title=f"{outcome_label} by "
+                                  f"{' × '.join(names.get(f, f) for f in factors)}")
 
 
-def interaction_figure(result, *, outcome_label: str) -> go.Figure:
+def interaction_figure(result, *, outcome_label: str,
+                       labels: dict[str, str] | None = None) -> go.Figure:
     """Cell means (adjusted with covariates) with 95% CI, one line per level of factor 2."""
     factors = list(result.factors)
     if len(factors) < 2:
@@ -68,11 +73,12 @@ def interaction_figure(result, *, outcome_label: str) -> go.Figure:
     for i, (level, part) in enumerate(cells.groupby(factors[1], observed=True, sort=False)):
         fig.add_trace(go.Scatter(
             x=part[factors[0]].astype(str), y=part[mean_col], mode="lines+markers",
-            name=f"{factors[1]} = {level}", line={"color": color(i), "width": 2},
+            name=f"{(labels or {}).get(factors[1], factors[1])} = {level}", line={"color": color(i), "width": 2},
             error_y={"type": "data", "symmetric": False,
                      "array": part[high_col] - part[mean_col],
                      "arrayminus": part[mean_col] - part[low_col]}))
-    fig.update_layout(xaxis_title=factors[0], yaxis_title=f"{outcome_label} ({mean_name})")
+    fig.update_layout(xaxis_title=(labels or {}).get(factors[0], factors[0]),
+                      yaxis_title=f"{outcome_label} ({mean_name})")
     return base_layout(fig, title="Interaction plot", height=320)
 
 

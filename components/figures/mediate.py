@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from components.figures.common import base_layout, empty_figure
 from components.format import fmt_num, fmt_p
 
-_BOXES = {"x": (0.08, 0.2), "m": (0.5, 0.82), "y": (0.92, 0.2)}
+_BOXES = {"x": (0.13, 0.2), "m": (0.5, 0.82), "y": (0.87, 0.2)}
 
 
 def _path_text(paths, name: str, symbol: str) -> str:
