@@ -71,6 +71,11 @@ def cohort_root(tmp_path_factory):
         decimals={}, long_tables={"ratings": (long_table, long_dict, {})})
     root = tmp_path_factory.mktemp("cohorts")
     write_cohort(cohort, root)
+    plain = SimulatedCohort(cohort_id="plain", participants=participants, dictionary=DICTIONARY,
+                            description={"Name": "Plain cohort", "BIDSVersion": "1.9.0",
+                                         "Summary": "No long table.", "Simulated": False},
+                            decimals={})
+    write_cohort(plain, root)
     return root
 
 

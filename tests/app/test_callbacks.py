@@ -140,3 +140,30 @@ def test_export_returns_csv(configured):
     download = export.export_csv("compare")(1, rendered)
     assert download["filename"] == "demo_compare.csv"
     assert "statistic" in download["content"]
+
+
+def test_mediate_table_and_csv_carry_the_indirect_effect(configured):
+    rendered = _query("mediate", m=MediateSpec(x="pain", m="gaba", y="glu", n_boot=1000))
+    _, _, tables, _ = views.update_mediate(rendered)
+    assert "indirect" in _text(tables)
+    download = export.export_csv("mediate")(1, rendered)
+    assert "indirect" in download["content"]
+
+
+def test_copy_link_is_a_focusable_button(configured):
+    from app.layout import shell
+    from app.ids import Page
+
+    def find(component):
+        if getattr(component, "id", None) == Page.COPY_LINK:
+            return component
+        for child in (getattr(component, "children", None) or []) if isinstance(
+                getattr(component, "children", None), list) else [getattr(component,
+                                                                          "children", None)]:
+            if child is not None and not isinstance(child, str):
+                hit = find(child)
+                if hit is not None:
+                    return hit
+        return None
+
+    assert type(find(shell())).__name__ == "Button"

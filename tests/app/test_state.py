@@ -62,3 +62,21 @@ def test_garbage_query_never_raises(configured):
                   "view=" + "a" * 5000, "mediate.n_boot=1e9&mediate.all_orders=maybe"):
         state, _ = services.decode(query)
         assert state.cohort == "demo"
+
+
+def test_dunnett_control_must_be_a_level_of_the_factors(configured):
+    state, notices = services.decode("compare.factors=group&compare.control=FM")
+    assert state.spec("compare").control == "FM" and notices == []
+    state, notices = services.decode("compare.factors=group,binder&compare.control=FM/HAB")
+    assert state.spec("compare").control == "FM/HAB" and notices == []
+    state, notices = services.decode("compare.factors=group&compare.control=NOPE")
+    assert state.spec("compare").control is None
+    assert any("compare.control='NOPE'" in n for n in notices)
+
+
+def test_repeated_view_needs_a_long_table(configured):
+    state, notices = services.decode("view=repeated")
+    assert state.view == "repeated" and notices == []     # the demo cohort has one
+    state, notices = services.decode("cohort=plain&view=repeated")
+    assert state.cohort == "plain" and state.view == "overview"
+    assert any("no repeated-measures table" in n for n in notices)
