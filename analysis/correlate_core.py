@@ -193,6 +193,9 @@ def pearson_r(xc: np.ndarray, yc: np.ndarray) -> float:
 
 
 def _require_spread(values: np.ndarray, name: str, where: str) -> None:
+    if values.size < 2:
+        raise RowProblem("small", f"{where} has {values.size} complete pair(s) of {name!r}; "
+                                  "no correlation there.")
     if np.ptp(values) == 0:
         raise RowProblem("constant", f"{name!r} has zero variance in {where} "
                                      f"(every value is {values[0]:g}); no correlation there.")

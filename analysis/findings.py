@@ -8,6 +8,7 @@ Pure functions; engines can be injected (``engines=``) for tests. No rounding he
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import math
@@ -175,7 +176,8 @@ def _check(finding: Finding, got: Recomputed) -> FindingCheck:
 
 
 def run_finding(finding: Finding, cohort: Cohort, subgroup: Subgroup | None = None, *,
-                engines: Mapping[str, Callable] | None = None) -> FindingCheck:
+                engines: Mapping[str, Callable] | None = None,
+                results: dict | None = None) -> FindingCheck:
     """Recompute `finding` on `cohort` and check it against the published numbers.
 
     Parameters
@@ -187,6 +189,9 @@ def run_finding(finding: Finding, cohort: Cohort, subgroup: Subgroup | None = No
         Applied on top of the finding's own subgroup (e.g. the app user's selection).
     engines : mapping, optional
         Replaces entries of :data:`ENGINES` (analysis kind -> callable(data, **spec)).
+    results : dict, optional
+        Memo shared by the findings of one run: findings with the same analysis, spec and
+        subgroups (e.g. several coefficients of one mixed model) reuse one engine result.
 
     Returns
     -------
@@ -199,21 +204,33 @@ def run_finding(finding: Finding, cohort: Cohort, subgroup: Subgroup | None = No
     try:
         data = DATA.get(finding.analysis, _participants)(finding, cohort, subgroup, spec)
         _check_keywords(engine, spec, finding)
-        result = engine(data, **spec)
-        got = EXTRACTORS[finding.analysis](result, finding.published)
+        key = (finding.analysis, repr(sorted(spec.items())), finding.subgroup, subgroup)
+        memo = results if results is not None and engines is None else {}
+        if key not in memo:
+            memo[key] = engine(data, **spec)
+        got = EXTRACTORS[finding.analysis](memo[key], finding.published)
     except AnalysisError as exc:
         return FindingCheck(finding, None, None, None, None, None, None, False, str(exc))
     return _check(finding, got)
 
 
 def cohort_findings(cohort: Cohort) -> FindingSet | None:
-    """Findings of `cohort` (None when it has no findings.yaml)."""
-    return load_findings(cohort.findings_path) if cohort.findings_path is not None else None
+    """Findings of `cohort` (None when it has no findings.yaml), parsed once per version."""
+    if cohort.findings_path is None:
+        return None
+    return _findings_of_version(str(cohort.findings_path), cohort.version)
+
+
+@functools.lru_cache(maxsize=32)
+def _findings_of_version(path: str, version: str) -> FindingSet:
+    """The cohort version hashes findings.yaml too, so a changed file is parsed again."""
+    return load_findings(path)
 
 
 def run_findings(cohort: Cohort, subgroup: Subgroup | None = None, *,
                  engines: Mapping[str, Callable] | None = None) -> list[FindingCheck]:
     """Every finding of `cohort`, recomputed (an empty list without findings.yaml)."""
     found = cohort_findings(cohort)
-    return [run_finding(f, cohort, subgroup, engines=engines)
+    memo: dict = {}
+    return [run_finding(f, cohort, subgroup, engines=engines, results=memo)
             for f in (found.findings if found else ())]

@@ -11,6 +11,7 @@ is "level - control".
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Literal
@@ -163,8 +164,15 @@ def _pairs(labels: list[str], control: str | None) -> list[tuple[int, int]]:
 def _tukey(t, k: int, df: float, level: float):
     """Tukey-Kramer: p = P(Q_{k,df} > |t| sqrt(2)); critical t = q_{level,k,df} / sqrt(2)."""
     p = stats.studentized_range.sf(np.abs(t) * math.sqrt(2), k, df)
-    crit = stats.studentized_range.ppf(level, k, df) / math.sqrt(2)
+    crit = _studentized_range_quantile(level, k, float(df)) / math.sqrt(2)
     return np.minimum(p, 1.0), crit, "Tukey-Kramer (R TukeyHSD / emmeans adjust='tukey')"
+
+
+@functools.lru_cache(maxsize=256)
+def _studentized_range_quantile(level: float, k: int, df: float) -> float:
+    """q_{level,k,df}: scipy inverts the cdf numerically (~0.1 s), and the same (k, df)
+    recurs on every click of a subgroup, so it is computed once."""
+    return float(stats.studentized_range.ppf(level, k, df))
 
 
 def _corrected(p_raw, df: float, method: str, alternative: str, level: float):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from dash import Dash
+from flask import Flask
 
 from app.settings import REPO_ROOT, Settings
 
@@ -23,7 +24,11 @@ def create_app(settings: Settings | None = None) -> Dash:
 
     settings = settings or Settings.from_env()
     logging.basicConfig(level=logging.INFO)
-    app = Dash(__name__, title="Pain Cohort Explorer", compress=True,
+    server = Flask(__name__)
+    # gzip streamed files too (assets/ CSS is streamed; flask-compress leaves gzip out of
+    # streaming by default, which sent the 233 kB Bootstrap theme uncompressed).
+    server.config["COMPRESS_ALGORITHM_STREAMING"] = ["zstd", "br", "gzip", "deflate"]
+    app = Dash(__name__, server=server, title="Pain Cohort Explorer", compress=True,
                assets_folder=str(REPO_ROOT / "assets"),
                suppress_callback_exceptions=True, update_title=None)
     app.layout = shell

@@ -117,6 +117,21 @@ def cache_key(kind: str, state: ViewState) -> str:
     return "pce:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
+def cached_view(kind: str, state: ViewState, render):
+    """Outputs of a view (figures, tables, text) memoized like results: a repeated view is
+    a cache lookup instead of rebuilding figures (which costs more than most statistics).
+    `render()` builds them; an AnalysisError it raises is not cached."""
+    key = cache_key(kind, state) + ":view"
+    outputs = cache.get(key)
+    if outputs is None:
+        outputs = render()
+        try:
+            cache.set(key, outputs)
+        except (TypeError, AttributeError, pickle.PicklingError):
+            log.warning("view %s could not be cached (not picklable)", kind)
+    return outputs
+
+
 def run(kind: str, state: ViewState):
     """Result of analysis `kind` for `state` (memoized). Raises AnalysisError."""
     key = cache_key(kind, state)

@@ -21,6 +21,10 @@ from components.tables import result_table
 @guarded(_figures_error(1, 0))
 def update_repeated(rendered):
     state, cohort, data = active(rendered, "repeated")
+    return services.cached_view("repeated", state, lambda: _render_repeated(state, cohort, data))
+
+
+def _render_repeated(state, cohort, data):
     spec = state.spec("repeated")
     if spec.table is None or spec.table not in cohort.long_tables:
         return (empty_figure("This cohort has no repeated-measures table."), "", "")
@@ -74,6 +78,10 @@ def _finding_row(check, state) -> html.Tr:
 @guarded(lambda message, kind: (analysis_refused(message, kind), ""))
 def update_paper(rendered):
     state, cohort, data = active(rendered, "paper")
+    return services.cached_view("paper", state, lambda: _render_paper(state, cohort, data))
+
+
+def _render_paper(state, cohort, data):
     checks = services.run("paper", state)
     if not checks:
         return html.P("This cohort has no findings file.", className="text-muted"), ""

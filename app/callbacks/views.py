@@ -51,6 +51,10 @@ def _figures_error(n_figures: int, n_other: int):
 @guarded(lambda message, kind: (analysis_refused(message, kind), ""))
 def update_overview(rendered):
     state, cohort, data = active(rendered, "overview")
+    return services.cached_view("overview", state, lambda: _render_overview(state, cohort, data))
+
+
+def _render_overview(state, cohort, data):
     table = services.run("overview", state)
     by = state.spec("overview").by
     text = (f"Participants described by {cohort.label(by)}: numeric variables as mean and SD "
@@ -74,6 +78,10 @@ def _cells_of(data, spec):
 @guarded(_figures_error(2, 2))
 def update_compare(rendered):
     state, cohort, data = active(rendered, "compare")
+    return services.cached_view("compare", state, lambda: _render_compare(state, cohort, data))
+
+
+def _render_compare(state, cohort, data):
     spec = state.spec("compare")
     counts = cell_count_table(_cells_of(data, spec), list(spec.factors)) if spec.factors else ""
     controls = [{"label": v, "value": v} for v in control_levels(cohort, spec.factors)]
@@ -99,6 +107,10 @@ def update_compare(rendered):
 @guarded(_figures_error(1, 0))
 def update_correlate(rendered):
     state, cohort, data = active(rendered, "correlate")
+    return services.cached_view("correlate", state, lambda: _render_correlate(state, cohort, data))
+
+
+def _render_correlate(state, cohort, data):
     spec = state.spec("correlate")
     result = services.run("correlate", state)
     labels = {c: cohort.label(c) for c in cohort.dictionary}
@@ -116,6 +128,10 @@ def update_correlate(rendered):
 @guarded(_figures_error(2, 0))
 def update_mediate(rendered):
     state, cohort, data = active(rendered, "mediate")
+    return services.cached_view("mediate", state, lambda: _render_mediate(state, cohort, data))
+
+
+def _render_mediate(state, cohort, data):
     result = services.run("mediate", state)
     labels = {c: cohort.label(c) for c in cohort.dictionary}
     single = result.results[0] if hasattr(result, "results") else result

@@ -350,3 +350,17 @@ def test_eight_subgroup_table_is_fast_at_n_126_and_n_100000():
                         for f in ("group", "binder_class", "site")})
     big["x"], big["y"] = rng.normal(size=n), rng.normal(size=n)
     assert _median_ms(lambda: correlate(big, "x", "y", method="spearman", **spec), 3) < 1200
+
+
+def test_partial_residuals_skip_a_subgroup_without_complete_pairs():
+    """x measured only in one group (e.g. FM duration): the other subgroup has no pairs;
+    the scatter data leave it out instead of failing (found by the app benchmark)."""
+    import pandas as pd
+    from analysis.correlate import partial_residuals
+
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"group": pd.Categorical(["FM"] * 20 + ["HC"] * 10),
+                       "x": np.r_[rng.normal(size=20), [np.nan] * 10],
+                       "y": rng.normal(size=30)})
+    points = partial_residuals(df, "x", "y", by=["group"])
+    assert set(points["group"]) == {"FM"} and len(points) == 20
