@@ -233,8 +233,9 @@ def fit_prepared(prep: Prepared) -> VoxelwiseResult:
     pvals = 2.0 * stats.t.sf(np.abs(t), df)
     pvals[flat] = 1.0
     n_flat = int(flat.sum())
-    warnings = prep.warnings + ((f"{n_flat} voxel(s) have no residual variance (constant "
-                                 "data); their t is 0 and p is 1.",) if n_flat else ())
+    note = (f"{n_flat} voxel(s) have no residual variance (constant data); their t is 0 "
+            "and p is 1.")
+    warnings = prep.warnings + ((note,) if n_flat else ())
     return VoxelwiseResult(
         t=t, p=pvals, effect=effect, se=se, df=df, n=n,
         n_dropped=int(prep.design.attrs.get("n_dropped", 0)),
