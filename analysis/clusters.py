@@ -77,7 +77,7 @@ def cluster_table(stat_image: nib.Nifti1Image, threshold: float, *, two_sided: b
     ``harvard_oxford`` / ``juelich`` are the labels at the peak (None if unlabelled).
     """
     data = _check(stat_image, threshold, min_voxels)
-    voxel_mm3 = float(abs(np.linalg.det(stat_image.affine[:3, :3])))
+    voxel_mm3 = float(np.prod(stat_image.header.get_zooms()[:3]))
     rows = []
     for sign, name in ((1.0, "positive"), (-1.0, "negative"))[: 2 if two_sided else 1]:
         for size, peak, value in _clusters(sign * data, float(threshold), int(min_voxels)):
