@@ -27,7 +27,7 @@ from analysis.atlases import grid, grid_image
 from analysis.clusters import cluster_table
 from analysis.errors import CohortError, InsufficientData, InvalidSpec, UnknownColumn
 
-__all__ = ["region_mask", "region_masks", "region_map", "region_values", "cluster_table"]
+__all__ = ["cluster_table", "region_map", "region_mask", "region_masks", "region_values"]
 
 REGION_COLUMNS = ("region_id", "atlas", "atlas_label", "x", "y", "z", "radius_mm")
 """Columns of regions.tsv that define a region's voxels (see data/FORMAT.md)."""

