@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
+from analysis.atlases import brain_mask, grid
+from analysis.brainmaps import region_masks
 from analysis.cohort import Cohort, load_cohort
 from analysis.errors import InvalidSpec
 from data.simulation import maps_cache
@@ -67,10 +70,10 @@ class MapSet:
     seed: int = 0
 
     def volume(self, participant: str | int) -> np.ndarray:
-        """The map of one participant (id or row index) as a float32 3-D array, 0 outside
-        the mask."""
+        """The map of one participant (id or row index) as a float32 3-D array on THE GRID,
+        NaN outside the mask (as analysis.brainmaps.region_map; region_values skips NaN)."""
         row = participant if isinstance(participant, int) else self._row(participant)
-        out = np.zeros(self.mask.shape, dtype=np.float32)
+        out = np.full(self.mask.shape, np.nan, dtype=np.float32)
         out[self.mask] = self.data[row]
         return out
 
@@ -129,9 +132,6 @@ def generate_maps(cohort: Cohort | str) -> MapSet:
         When the cohort has no SUVR column with a Region, or a region has no voxel in the
         brain mask.
     """
-    from analysis.atlases import brain_mask, grid
-    from analysis.brainmaps import region_masks
-
     cohort = _load(cohort)
     columns = _usable_columns(cohort)
     mask = np.asarray(brain_mask(), dtype=bool)
@@ -205,18 +205,18 @@ def participant_maps(cohort: Cohort | str) -> MapSet:
                   tuple(meta["regions"]), tuple(meta["notes"]), int(meta["seed"]))
 
 
-def write_nifti(mapset: MapSet, folder: str | os.PathLike) -> list[Path]:
-    """Write one ``<participant_id>_desc-simulated_suvr.nii.gz`` per participant (0 outside
-    the mask) and ``mask.nii.gz`` into `folder` (created); returns the participant files."""
-    from analysis.atlases import grid
-
+def write_nifti(mapset: MapSet, folder: str | os.PathLike,
+                participants: Sequence[str] | None = None) -> list[Path]:
+    """Write ``<participant_id>_desc-simulated_suvr.nii.gz`` (NaN outside the mask) for each of
+    `participants` (default: all; about 0.2 s each) and ``mask.nii.gz`` into `folder`
+    (created), on THE GRID; returns the participant files in that order."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     affine = grid().affine
     nib.save(nib.Nifti1Image(mapset.mask.astype(np.uint8), affine), out / "mask.nii.gz")
     paths = []
-    for row, pid in enumerate(mapset.participant_ids):
+    for pid in mapset.participant_ids if participants is None else participants:
         path = out / f"{pid}_desc-simulated_suvr.nii.gz"
-        nib.save(nib.Nifti1Image(mapset.volume(row), affine), path)
+        nib.save(nib.Nifti1Image(mapset.volume(pid), affine), path)
         paths.append(path)
     return paths
