@@ -15,13 +15,26 @@ import numpy as np
 import plotly.graph_objects as go
 
 from analysis.errors import InvalidSpec
-from components.brain_grid import (AXES, PANELS, grid_affine, grid_shape, snap_to_grid,
-                                   template_uint8, voxel_to_mm)
+from components.brain_grid import (
+    AXES,
+    PANELS,
+    grid_affine,
+    grid_shape,
+    snap_to_grid,
+    template_uint8,
+    voxel_to_mm,
+)
 from components.brain_surface import dk_vertex_labels, surface_view
 from components.figures.common import base_layout
 
-__all__ = ["orthogonal_slices", "region_value_slices", "click_to_coords", "surface_view",
-           "dk_vertex_labels", "PANELS"]
+__all__ = [
+    "PANELS",
+    "click_to_coords",
+    "dk_vertex_labels",
+    "orthogonal_slices",
+    "region_value_slices",
+    "surface_view",
+]
 
 # Template intensity 0 (outside the head) is white; tissue runs from dark to light grey.
 _TEMPLATE_SCALE = [[0.0, "#ffffff"], [0.5 / 255, "#ffffff"], [0.5 / 255, "#141414"],
@@ -183,7 +196,7 @@ def _slices(data, *, coords_mm, threshold, colorscale, vmax, vmin, title, symmet
 
 def _mm_to_index(xyz) -> tuple[int, int, int]:
     origin, step = grid_affine()[:3, 3], np.diag(grid_affine())[:3]
-    return tuple(int(round((float(v) - o) / s)) for v, o, s in zip(xyz, origin, step))
+    return tuple(round((float(v) - o) / s) for v, o, s in zip(xyz, origin, step))
 
 
 def _plane(volume: np.ndarray, panel: str, ijk) -> np.ndarray:

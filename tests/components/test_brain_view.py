@@ -19,8 +19,14 @@ from nilearn.datasets import load_fsaverage, load_mni152_template
 from scipy.ndimage import gaussian_filter
 
 from analysis.errors import InvalidSpec
-from components.brain_view import (PANELS, click_to_coords, dk_vertex_labels,
-                                   orthogonal_slices, region_value_slices, surface_view)
+from components.brain_view import (
+    PANELS,
+    click_to_coords,
+    dk_vertex_labels,
+    orthogonal_slices,
+    region_value_slices,
+    surface_view,
+)
 
 TEMPLATE = load_mni152_template(resolution=2)
 SHAPE, AFFINE = TEMPLATE.shape, TEMPLATE.affine
