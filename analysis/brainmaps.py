@@ -23,7 +23,7 @@ import pandas as pd
 
 from analysis import atlas_labels
 from analysis._data import require_columns
-from analysis.atlases import grid, grid_image
+from analysis.atlases import grid, grid_image, load_atlas
 from analysis.clusters import cluster_table
 from analysis.errors import CohortError, InsufficientData, InvalidSpec, UnknownColumn
 
@@ -53,7 +53,6 @@ def _sphere(x: float, y: float, z: float, radius: float) -> np.ndarray:
 
 @lru_cache(maxsize=512)
 def _atlas_region(region_atlas: str, atlas_label: str) -> np.ndarray:
-    from analysis.atlases import load_atlas
     values = atlas_labels.label_values(region_atlas, atlas_label)
     atlas = load_atlas(atlas_labels.REGION_ATLASES[region_atlas])
     mask = np.isin(atlas.data, values)
