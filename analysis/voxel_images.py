@@ -1,10 +1,10 @@
 """Per-participant images -> an (n x V) in-mask matrix on THE GRID, and back to images.
 
 THE GRID is nilearn's bundled MNI152 template at 2 mm (``load_mni152_template(resolution=2)``),
-the in-brain mask its bundled brain mask; both are taken from :mod:`analysis.atlases` when that
-module is present. An image with another shape or affine is resampled onto THE GRID
-(``nilearn.image.resample_to_img``, continuous interpolation, as SecondLevelModel's masker
-does) and the file is named in the returned warnings; an image that cannot be read, or that
+the in-brain mask its bundled brain mask; both come from :mod:`analysis.atlases`. An image
+with another shape or affine is resampled onto THE GRID (``nilearn.image.resample_to_img``,
+continuous interpolation, as SecondLevelModel's masker does) and the file is named in the
+returned warnings; an image that cannot be read, or that
 holds more than one volume, is refused with a message naming it. Nothing is fetched from the
 network. No Dash, no rounding.
 """
@@ -12,35 +12,23 @@ network. No Dash, no rounding.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
+from analysis import atlases
 from analysis.errors import InvalidSpec
-
-
-@lru_cache(maxsize=1)
-def _grid_and_mask() -> tuple[nib.Nifti1Image, np.ndarray]:
-    try:
-        from analysis.atlases import brain_mask, grid
-        return grid(), np.asarray(brain_mask(), dtype=bool)
-    except ImportError:  # analysis.atlases not installed: the same bundled files directly
-        from nilearn.datasets import load_mni152_brain_mask, load_mni152_template
-        template = load_mni152_template(resolution=2)
-        mask = np.asarray(load_mni152_brain_mask(resolution=2).dataobj) > 0
-        return template, mask
 
 
 def the_grid() -> nib.Nifti1Image:
     """The 2 mm MNI152 template image whose shape and affine every map must have."""
-    return _grid_and_mask()[0]
+    return atlases.grid()
 
 
 def grid_mask() -> np.ndarray:
-    """The bundled MNI152 brain mask on THE GRID (bool, read-only copy semantics)."""
-    return _grid_and_mask()[1]
+    """The bundled MNI152 brain mask on THE GRID (bool, read-only)."""
+    return atlases.brain_mask()
 
 
 def as_mask(mask) -> np.ndarray:
@@ -120,4 +108,4 @@ def matrix_to_image(values: np.ndarray, mask: np.ndarray) -> nib.Nifti1Image:
     """A float32 image on THE GRID with `values` inside `mask` and NaN outside."""
     out = np.full(mask.shape, np.nan, dtype=np.float32)
     out[mask] = values
-    return nib.Nifti1Image(out, the_grid().affine)
+    return atlases.grid_image(out)
