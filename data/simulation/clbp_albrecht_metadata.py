@@ -35,7 +35,7 @@ REGIONS = [  # region_id, label, atlas, atlas_label, x, y, z, radius_mm, source
     ("pgacc", "Pregenual anterior cingulate cortex cluster", "sphere", None, 2, 40, -2, 3,
      "Results: peak of the voxelwise SUVR ~ BDI cluster; 3-mm seed sphere (Methods)"),
     ("right_dlpfc", "Right dorsolateral prefrontal cortex (pgACC connectivity target)",
-     "harvard_oxford_cortical", "Middle Frontal Gyrus", None, None, None, None,
+     "harvard_oxford_cortical", "Right Middle Frontal Gyrus", None, None, None, None,
      "Results/Fig. 3: cluster coordinates not reported; Harvard-Oxford label as stand-in"),
 ]
 

@@ -22,10 +22,10 @@ REGIONS = [  # region_id, label, atlas, atlas_label, source (no coordinates are 
      ("GM Anterior intra-parietal sulcus hIP1; GM Anterior intra-parietal sulcus hIP2; "
      "GM Anterior intra-parietal sulcus hIP3"), "Results/Fig. 2: cluster, peak not reported"),
     ("left_wm_cluster", "Left white matter, RAD > AX PET cluster",
-     "harvard_oxford_subcortical", "Left Cerebral White Matter",
+     "desikan_killiany", "Left-Cerebral-White-Matter",
      "Results/Fig. 2: cluster, peak not reported"),
     ("right_wm_cluster", "Right white matter, RAD > AX PET cluster",
-     "harvard_oxford_subcortical", "Right Cerebral White Matter",
+     "desikan_killiany", "Right-Cerebral-White-Matter",
      "Results/Fig. 2: cluster, peak not reported"),
     ("pcc_cluster", "Posterior cingulate cortex, RAD > AX PET cluster",
      "harvard_oxford_cortical", "Cingulate Gyrus, posterior division",
