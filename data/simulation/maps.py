@@ -137,7 +137,8 @@ def generate_maps(cohort: Cohort | str) -> MapSet:
     mask = np.asarray(brain_mask(), dtype=bool)
     regions = cohort.regions.set_index("region_id", drop=False)
     order = list(dict.fromkeys(columns.values()))
-    masks = region_masks(regions.loc[order].reset_index(drop=True))
+    masks = region_masks(regions.loc[order].reset_index(drop=True),
+                         source=f"{cohort.id}/regions.tsv")
     fit = region_fit({r: np.asarray(masks[r], dtype=bool)[mask] for r in order})
     targets, means = _targets(cohort, columns, fit.region_ids)
     baseline = match_region_means(baseline_values(grid(), mask), means, fit)

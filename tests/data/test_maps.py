@@ -21,19 +21,12 @@ from scipy import stats
 from analysis.atlases import grid
 from analysis.brainmaps import region_masks, region_values
 from analysis.cohort import load_cohort
-from analysis.errors import CohortError, InvalidSpec
+from analysis.errors import InvalidSpec
 from data.simulation import maps, maps_cache
 from data.simulation.maps_fit import match_region_means, region_fit, region_means
 from data.simulation.maps_noise import smooth_noise
 
-ALSHELH_WM_LABELS = pytest.mark.xfail(
-    strict=True, raises=CohortError,
-    reason="alshelh2022 regions.tsv names 'Left/Right Cerebral White Matter' in "
-           "harvard_oxford_subcortical, which the bundled atlas lacks (it is in "
-           "desikan_killiany as Left-/Right-Cerebral-White-Matter); remove this mark once the "
-           "cohort's regions.tsv is fixed")
-PET = ("clbp_pet_negative_affect",
-       pytest.param("alshelh2022_clbp_subtypes", marks=ALSHELH_WM_LABELS))
+PET = ("clbp_pet_negative_affect", "alshelh2022_clbp_subtypes")
 T_CRIT = stats.t.ppf(0.995, 52)  # two-sided p < .01 at df 52 (scipy), about 2.67
 
 
@@ -116,8 +109,7 @@ def test_region_means_equal_table_values_within_one_percent(cohort_id, mapsets, 
 
 @pytest.mark.parametrize(("cohort_id", "first", "duplicate"), [
     ("clbp_pet_negative_affect", "left_thalamus", "left_thalamus_cluster"),
-    pytest.param("alshelh2022_clbp_subtypes", "s1_cluster", "s1_apriori",
-                 marks=ALSHELH_WM_LABELS)])
+    ("alshelh2022_clbp_subtypes", "s1_cluster", "s1_apriori")])
 def test_duplicate_region_definitions_are_aliases_of_the_first(cohort_id, first, duplicate,
                                                                mapsets, masks):
     """regions.tsv defines both regions by the same Harvard-Oxford label, so one map cannot
@@ -128,7 +120,6 @@ def test_duplicate_region_definitions_are_aliases_of_the_first(cohort_id, first,
     assert any(repr(duplicate) in note for note in mapset.notes)
 
 
-@ALSHELH_WM_LABELS
 def test_radicular_vs_axial_t_map_is_large_in_s1_and_small_far_away(mapsets, masks):
     cohort = load_cohort("alshelh2022_clbp_subtypes")
     mapset, region = mapsets[cohort.id], masks[cohort.id]
@@ -211,6 +202,7 @@ def test_region_fit_sets_overlapping_region_means_exactly():
 
 def test_generation_is_deterministic(mapsets, cache_root, tmp_path, monkeypatch):
     cohort = load_cohort("clbp_pet_negative_affect")
+    first = mapsets[cohort.id]  # generated into cache_root (before the variable changes)
     monkeypatch.setenv(maps_cache.ENV_VAR, str(tmp_path))
     again = maps.participant_maps(cohort)
     second = maps_cache.cache_folder(cohort.id, cohort.version)
@@ -218,7 +210,7 @@ def test_generation_is_deterministic(mapsets, cache_root, tmp_path, monkeypatch)
     for name in ("data.npy", "mask.npy", "participants.json"):
         assert filecmp.cmp(cache_root / cohort.id / cohort.version / name, second / name,
                            shallow=False), name
-    assert again.data.tobytes() == mapsets[cohort.id].data.tobytes()
+    assert again.data.tobytes() == first.data.tobytes()
 
 
 def test_second_call_loads_the_cache_without_generating(mapsets, monkeypatch):
