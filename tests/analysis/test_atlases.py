@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 
 import nibabel as nib
 import numpy as np
@@ -138,9 +137,7 @@ def test_harvard_oxford_label_values_split_cortical_and_subcortical():
 def test_loaded_atlases_are_cached_read_only_and_in_brain():
     for name in ATLAS_NAMES:
         atlas = load_atlas(name)
-        start = time.perf_counter()
-        assert load_atlas(name) is atlas
-        assert time.perf_counter() - start < 0.01
+        assert load_atlas(name) is atlas        # cached: the same object, no reload
         assert not atlas.data.flags.writeable
         labelled = atlas.data > 0
         # fraction of labelled voxels inside nilearn's brain mask (measured 0.958-0.997)
