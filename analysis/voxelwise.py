@@ -254,3 +254,12 @@ def fit_prepared(prep: Prepared) -> VoxelwiseResult:
         design_columns=tuple(map(str, prep.design.columns)),
         contrast=tuple(map(float, prep.contrast)), contrast_name=prep.contrast_name,
         mask=prep.mask, n_degenerate=n_flat, warnings=warnings)
+
+
+def __getattr__(name: str):
+    """``from analysis.voxelwise import permutation_fwe`` (the contract's name) without an
+    import cycle: :mod:`analysis.permutation` builds on this module."""
+    if name in ("permutation_fwe", "PermutationResult"):
+        from analysis import permutation
+        return getattr(permutation, name)
+    raise AttributeError(f"module 'analysis.voxelwise' has no attribute {name!r}")

@@ -145,3 +145,9 @@ def test_result_describes_itself():
     text = result.methods_text()
     assert "Freedman-Lane" in text and "49 random permutations" in text
     assert result.table.loc[0, "method"] == "Freedman-Lane"
+
+
+def test_permutation_fwe_is_importable_under_the_contract_name():
+    from analysis import voxelwise
+
+    assert voxelwise.permutation_fwe is permutation_fwe
