@@ -195,8 +195,10 @@ def contrast_t(q: np.ndarray, r: np.ndarray, contrast: np.ndarray, y: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Contrast estimate, its SE, t and the no-residual-variance flag for each column of `y`.
 
-    With X = QR: beta = R^-1 Q'y, RSS = ||y - Q Q'y||^2, Var(c'beta) = s^2 ||R^-T c||^2.
-    Computed in blocks of columns (float64), so float32 data of any size fit in memory.
+    With X = QR: beta = R^-1 Q'y, RSS = ||y - Q Q'y||^2 = ||y||^2 - ||Q'y||^2 (the second
+    form saves a pass; its rounding error, ~1e-16 ||y||^2, is negligible unless RSS is at
+    the DEGENERATE_RTOL floor), Var(c'beta) = s^2 ||R^-T c||^2. Computed in cache-sized
+    blocks of columns in float64, so float32 data of any size fit in memory.
     """
     n, v = y.shape
     df = n - q.shape[1]

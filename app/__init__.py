@@ -19,7 +19,7 @@ _default = {}
 def create_app(settings: Settings | None = None) -> Dash:
     """A configured Dash app serving the cohorts of ``settings.data_dir``."""
     from app import services
-    from app.callbacks import export, filters, more_views, navigation, views
+    from app.callbacks import brain, export, filters, more_views, navigation, views
     from app.layout import shell
 
     settings = settings or Settings.from_env()
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = shell
     services.configure(settings.data_dir)
     services.cache.init_app(app.server, config=settings.cache_config())
-    for module in (navigation, filters, views, more_views, export):
+    for module in (navigation, filters, views, more_views, brain, export):
         module.register(app)
     return app
 

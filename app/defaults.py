@@ -6,7 +6,7 @@ from dataclasses import fields, replace
 
 from analysis.errors import AnalysisError
 from analysis.findings import cohort_findings
-from app.specs import CompareSpec, CorrelateSpec, MediateSpec, OverviewSpec, RepeatedSpec
+from app.specs import BrainSpec, CompareSpec, CorrelateSpec, MediateSpec, OverviewSpec, RepeatedSpec
 
 
 def _numeric(cohort, roles=("measure",)) -> list[str]:
@@ -71,6 +71,7 @@ def _dictionary_defaults(cohort) -> dict:
                                    columns=tuple(measures[:6])),
         "mediate": MediateSpec(x=pad[0], m=pad[1], y=pad[2]),
         "repeated": _repeated_default(cohort, long_name),
+        "brain": BrainSpec(effect=first[0] if first else None),
     }
 
 

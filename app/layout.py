@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from app.ids import Page
-from app.panels import PANELS, VIEW_LABELS
+from app.view_registry import PANELS, VIEW_LABELS, offered
 from components.cohort_picker import cohort_card
 from components.filter_panel import filter_panel
 from components.notices import notice_list
@@ -40,8 +40,7 @@ def page_body(state, cohort, summaries, *, level_counts, range_columns, n_select
         id=Page.VIEW_NAV, value=state.view, className="btn-group view-nav mb-3",
         inputClassName="btn-check", labelClassName="btn btn-outline-primary btn-sm",
         labelCheckedClassName="active",
-        options=[{"label": VIEW_LABELS[v], "value": v} for v in PANELS
-                 if v != "repeated" or cohort.long_tables])
+        options=[{"label": VIEW_LABELS[v], "value": v} for v in PANELS if offered(v, cohort)])
     panels = [html.Section(build(cohort, state.specs.get(view)), id=f"panel-{view}",
                            className="view-panel", hidden=view != state.view,
                            **{"aria-label": VIEW_LABELS[view]})

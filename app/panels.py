@@ -15,6 +15,12 @@ def _columns(cohort, roles, numeric: bool | None = None) -> list[str]:
             and (numeric is None or numeric == (not i.levels))]
 
 
+def _region_graph(graph_id: str) -> dcc.Graph:
+    """Small slices of the region of the current imaging variable."""
+    return dcc.Graph(id=graph_id, config={"displayModeBar": False}, className="mt-2",
+                     style={"height": "auto"})
+
+
 def _option_sets(cohort) -> tuple[list, list, list]:
     """Dropdown options: numeric variables, grouping factors, adjustment variables."""
     numeric = column_options(cohort, _columns(cohort, ("measure", "covariate"), numeric=True))
@@ -80,6 +86,7 @@ def compare_panel(cohort, spec) -> dbc.Row:
                                                     ("greater", "greater"), ("less", "less")],
                spec.alternative),
         html.Div(id=Compare.CELL_COUNTS, className="mt-2"),
+        _region_graph(Compare.REGION),
     ]
     outputs = _outputs([Compare.FIGURE, Compare.INTERACTION], Compare.RESULTS, Compare.METHODS,
                        (Compare.EXPORT, Compare.DOWNLOAD))
@@ -103,6 +110,7 @@ def correlate_panel(cohort, spec) -> dbc.Row:
         select(Correlate.CORRECTION, "Correction across rows",
                [("Holm", "holm"), ("Bonferroni", "bonferroni"),
                 ("Benjamini-Hochberg FDR", "bh"), ("none", "none")], spec.correction),
+        _region_graph(Correlate.REGION),
     ]
     outputs = _outputs([Correlate.FIGURE], Correlate.RESULTS, Correlate.METHODS,
                        (Correlate.EXPORT, Correlate.DOWNLOAD))
@@ -161,9 +169,3 @@ def paper_panel(cohort, spec=None) -> html.Div:
         html.P(id=Paper.METHODS, className="small methods-text"),
         export_button(Paper.EXPORT, Paper.DOWNLOAD),
     ])
-
-
-PANELS = {"overview": overview_panel, "compare": compare_panel, "correlate": correlate_panel,
-          "mediate": mediate_panel, "repeated": repeated_panel, "paper": paper_panel}
-VIEW_LABELS = {"overview": "Overview", "compare": "Compare", "correlate": "Correlate",
-               "mediate": "Mediate", "repeated": "Repeated measures", "paper": "Paper"}

@@ -25,6 +25,7 @@ from analysis.findings import run_findings
 from analysis.mediate import mediate, mediation_permutations
 from analysis.repeated import fit_mixed_model
 from analysis.subgroups import Subgroup
+from app.brain_services import run_brain
 from app.defaults import default_specs
 from app.state import ViewState
 
@@ -105,7 +106,8 @@ def _run_paper(cohort, data, spec, state):
 
 
 ANALYSES = {"overview": _run_overview, "compare": _run_compare, "correlate": _run_correlate,
-            "mediate": _run_mediate, "repeated": _run_repeated, "paper": _run_paper}
+            "mediate": _run_mediate, "repeated": _run_repeated, "paper": _run_paper,
+            "brain": run_brain}
 
 
 def cache_key(kind: str, state: ViewState) -> str:
@@ -115,6 +117,13 @@ def cache_key(kind: str, state: ViewState) -> str:
              json.dumps(state.subgroup.to_query(), sort_keys=True),
              json.dumps(asdict(spec), sort_keys=True, default=str) if spec is not None else ""]
     return "pce:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def methods_for(result, state: ViewState, cohort, data) -> list:
+    """Methods paragraph of any result: subgroup and data source, then its own text."""
+    from components.methods import methods_paragraph
+    return methods_paragraph(result.methods_text(), subgroup=state.subgroup, cohort=cohort,
+                             n_selected=len(data))
 
 
 def cached_view(kind: str, state: ViewState, render):

@@ -143,8 +143,30 @@ class RepeatedSpec:
     over: str | None = None
 
 
-SPEC_TYPES = (OverviewSpec, CompareSpec, CorrelateSpec, MediateSpec, RepeatedSpec)
-VIEWS = ("overview", "compare", "correlate", "mediate", "repeated", "paper")
+@dataclass(frozen=True)
+class BrainSpec:
+    """Brain maps: every regional measure analysed like the current outcome ("regions"),
+    or a voxelwise GLM on per-participant maps ("voxelwise")."""
+
+    prefix: ClassVar[str] = "brain"
+    rules: ClassVar[dict[str, Rule]] = {
+        "mode": choice("regions", "voxelwise"),
+        "source": choice("compare", "correlate"),
+        "effect": column("factor", "covariate", "measure"),
+        "covariates": columns("covariate", "measure", "factor", max_items=5),
+        "threshold": choice(2.0, 2.5, 3.0, 3.5, 4.0, 5.0),
+        "coords": Rule("coords"),
+    }
+    mode: str = "regions"
+    source: str = "compare"
+    effect: str | None = None
+    covariates: tuple[str, ...] = ()
+    threshold: float = 3.0
+    coords: str | None = None
+
+
+SPEC_TYPES = (OverviewSpec, CompareSpec, CorrelateSpec, MediateSpec, RepeatedSpec, BrainSpec)
+VIEWS = ("overview", "compare", "correlate", "mediate", "repeated", "brain", "paper")
 
 
 def control_levels(cohort, factors) -> list[str]:
@@ -156,6 +178,16 @@ def control_levels(cohort, factors) -> list[str]:
     if len(levels) == 2:
         return [f"{a}/{b}" for a in levels[0] for b in levels[1]]
     return []
+
+
+def offered(view: str, cohort) -> bool:
+    """Whether `cohort` offers `view` (repeated measures need a long table, brain maps
+    need regional measures)."""
+    if view == "repeated":
+        return bool(cohort.long_tables)
+    if view == "brain":
+        return any(info.region for info in cohort.dictionary.values())
+    return True
 
 
 def field_names(spec_type: type) -> list[str]:

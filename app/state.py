@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from analysis.subgroups import Subgroup
-from app.specs import SPEC_TYPES, VIEWS, Rule, control_levels
+from app.specs import SPEC_TYPES, VIEWS, Rule, control_levels, offered
 
 SpecMap = dict[str, Any]
 
@@ -77,9 +77,10 @@ class ViewState:
         if view not in VIEWS:
             notices.append(f"Unknown view {view!r}; showing the overview.")
             view = "overview"
-        if view == "repeated" and not cohort.long_tables:
-            notices.append(f"Cohort {cohort_id!r} has no repeated-measures table; showing "
-                           "the overview.")
+        if not offered(view, cohort):
+            notices.append(f"Cohort {cohort_id!r} does not offer the {view} view (no "
+                           f"{'repeated-measures table' if view == 'repeated' else 'regional measures'}"
+                           "); showing the overview.")
             view = "overview"
         subgroup_params = {k: v for k, v in params.items() if k.startswith(("f.", "r.")) or k == "missing"}
         subgroup, sub_notices = Subgroup.from_query(subgroup_params, cohort.dictionary)
@@ -149,7 +150,8 @@ def _parse(raw: str, default: Any, rule: Rule, cohort, spec) -> tuple[Any, bool]
         return items, all(_column_ok(cohort, item, rule, spec) for item in items)
     if rule.kind == "choice":
         for option in rule.choices:
-            if raw == _encode_value(option) or (isinstance(option, bool) and raw.lower() == str(option).lower()):
+            if raw == _encode_value(option) or _same_number(raw, option) or (
+                    isinstance(option, bool) and raw.lower() == str(option).lower()):
                 return option, True
         return default, False
     if rule.kind == "int":
@@ -161,8 +163,30 @@ def _parse(raw: str, default: Any, rule: Rule, cohort, spec) -> tuple[Any, bool]
     if raw == "":
         return None, True
     if rule.kind == "level":
-        return raw, True          # checked against the chosen factors by the engine
+        return raw, True          # checked against the spec's factors in _check_control
+    if rule.kind == "coords":
+        return raw, _coords_ok(raw)
     return raw, _column_ok(cohort, raw, rule, spec)
+
+
+def _same_number(raw: str, option) -> bool:
+    """"3" and "3.0" both select the choice 3.0 (controls send either)."""
+    if isinstance(option, bool) or not isinstance(option, float):
+        return False
+    try:
+        return float(raw) == option
+    except ValueError:
+        return False
+
+
+def _coords_ok(raw: str) -> bool:
+    """Three whole-number MNI millimetre coordinates within the template ("-2,40,-2")."""
+    parts = raw.split(",")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        return False
+    return len(values) == 3 and all(-100 <= v <= 100 for v in values)
 
 
 def _column_ok(cohort, name: str, rule: Rule, spec) -> bool:
@@ -181,6 +205,8 @@ def _column_ok(cohort, name: str, rule: Rule, spec) -> bool:
 def _describe(rule: Rule) -> str:
     if rule.kind == "choice":
         return "expected one of " + ", ".join(_encode_value(c) for c in rule.choices)
+    if rule.kind == "coords":
+        return "expected three MNI coordinates in mm, e.g. -2,40,-2"
     if rule.kind == "int":
         return f"expected a whole number from {rule.low} to {rule.high}"
     kind = "numeric " if rule.numeric else ("categorical " if rule.numeric is False else "")

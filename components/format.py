@@ -32,7 +32,7 @@ def fmt_num(value, digits: int = 3) -> str:
     if isinstance(value, (int,)) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
-        return f"{value:.0f}" if abs(value) >= 10 else f"{value:.{max(digits - 1, 0)}f}"
+        return f"{value:.0f}"
     magnitude = math.floor(math.log10(abs(value))) if value else 0
     decimals = max(digits - 1 - magnitude, 0)
     return f"{value:.{min(decimals, 6)}f}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Input
 
-from app.ids import Compare, Correlate, Mediate, Overview, Repeated
+from app.ids import Brain, Compare, Correlate, Mediate, Overview, Repeated
 
 CONTROL_IDS: dict[str, dict[str, str]] = {
     "overview": {"by": Overview.BY},
@@ -21,6 +21,9 @@ CONTROL_IDS: dict[str, dict[str, str]] = {
                 "seed": Mediate.SEED, "all_orders": Mediate.ALL_ORDERS},
     "repeated": {"table": Repeated.TABLE, "outcome": Repeated.OUTCOME,
                  "fixed": Repeated.FIXED, "over": Repeated.OVER},
+    "brain": {"mode": Brain.MODE, "source": Brain.SOURCE, "effect": Brain.EFFECT,
+              "covariates": Brain.COVARIATES, "threshold": Brain.THRESHOLD,
+              "coords": Brain.COORDS},
 }
 
 

@@ -7,7 +7,7 @@ from dash import Input, Output, State, dcc
 from dash.exceptions import PreventUpdate
 
 from app import services
-from app.ids import Compare, Correlate, Mediate, Overview, Page, Paper, Repeated
+from app.ids import Brain, Compare, Correlate, Mediate, Overview, Page, Paper, Repeated
 
 
 def _tables(kind: str, result) -> pd.DataFrame:
@@ -15,6 +15,8 @@ def _tables(kind: str, result) -> pd.DataFrame:
         return pd.DataFrame([c.to_dict() for c in result])
     if kind == "overview":
         return result
+    if kind == "brain":
+        return result.clusters if hasattr(result, "clusters") else result.table
     if kind == "compare":
         parts = [result.table.assign(section="tests"), result.cells.assign(section="cells")]
         if result.posthoc is not None:
@@ -40,6 +42,7 @@ def export_csv(kind: str):
 
 def register(app) -> None:
     for kind, ids in (("overview", Overview), ("compare", Compare), ("correlate", Correlate),
-                      ("mediate", Mediate), ("repeated", Repeated), ("paper", Paper)):
+                      ("mediate", Mediate), ("repeated", Repeated), ("brain", Brain),
+                      ("paper", Paper)):
         app.callback(Output(ids.DOWNLOAD, "data"), Input(ids.EXPORT, "n_clicks"),
                      State(Page.STATE, "data"), prevent_initial_call=True)(export_csv(kind))

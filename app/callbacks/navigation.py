@@ -13,9 +13,8 @@ from app.callbacks.controls import control_inputs
 from app.callbacks.safety import guarded
 from app.ids import Filters, Page
 from app.layout import COHORT_SELECT, page_body, page_notices
-from app.panels import PANELS
+from app.view_registry import PANELS
 from components.notices import notice_list
-
 
 COPY_LINK_JS = """
 function(n, state) {

@@ -11,6 +11,7 @@ from analysis.subgroups import Subgroup
 from app import services
 from app.callbacks.safety import guarded
 from app.ids import Compare, Correlate, Mediate, Overview, Page
+from app.region_figures import region_thumbnail
 from app.specs import control_levels
 from components.cell_table import cell_count_table
 from components.figures.common import empty_figure
@@ -75,7 +76,7 @@ def _cells_of(data, spec):
     return Subgroup().cell_counts(complete, list(spec.factors))
 
 
-@guarded(_figures_error(2, 2))
+@guarded(_figures_error(2, 3))
 def update_compare(rendered):
     state, cohort, data = active(rendered, "compare")
     return services.cached_view("compare", state, lambda: _render_compare(state, cohort, data))
@@ -85,11 +86,12 @@ def _render_compare(state, cohort, data):
     spec = state.spec("compare")
     counts = cell_count_table(_cells_of(data, spec), list(spec.factors)) if spec.factors else ""
     controls = [{"label": v, "value": v} for v in control_levels(cohort, spec.factors)]
+    region = region_thumbnail(cohort, spec.outcome)
     try:
         result = services.run("compare", state)
     except AnalysisError as error:
         return (empty_figure(), empty_figure(), analysis_refused(str(error)), "", counts,
-                controls)
+                controls, region)
     label = cohort.label(spec.outcome)
     tables = [
         _warnings(result),
@@ -101,10 +103,10 @@ def _render_compare(state, cohort, data):
     names = {f: cohort.label(f) for f in spec.factors}
     return (cell_figure(data, result, outcome_label=label, labels=names),
             interaction_figure(result, outcome_label=label, labels=names), tables,
-            _methods(result, state, cohort, data), counts, controls)
+            _methods(result, state, cohort, data), counts, controls, region)
 
 
-@guarded(_figures_error(1, 0))
+@guarded(_figures_error(1, 1))
 def update_correlate(rendered):
     state, cohort, data = active(rendered, "correlate")
     return services.cached_view("correlate", state, lambda: _render_correlate(state, cohort, data))
@@ -121,8 +123,10 @@ def _render_correlate(state, cohort, data):
                                    by=list(spec.by))
         figure = scatter_figure(points, result, x_label=labels.get(spec.x, spec.x),
                                 y_label=labels.get(spec.y, spec.y))
+    region = region_thumbnail(cohort, spec.y) if spec.mode == "pair" else \
+        empty_figure("", height=20)
     return (figure, [_warnings(result), result_table(result.table, caption="Correlations")],
-            _methods(result, state, cohort, data))
+            _methods(result, state, cohort, data), region)
 
 
 @guarded(_figures_error(2, 0))
@@ -152,9 +156,10 @@ def register(app) -> None:
     app.callback(Output(Compare.FIGURE, "figure"), Output(Compare.INTERACTION, "figure"),
                  Output(Compare.RESULTS, "children"), Output(Compare.METHODS, "children"),
                  Output(Compare.CELL_COUNTS, "children"), Output(Compare.CONTROL, "options"),
-                 state)(update_compare)
+                 Output(Compare.REGION, "figure"), state)(update_compare)
     app.callback(Output(Correlate.FIGURE, "figure"), Output(Correlate.RESULTS, "children"),
-                 Output(Correlate.METHODS, "children"), state)(update_correlate)
+                 Output(Correlate.METHODS, "children"), Output(Correlate.REGION, "figure"),
+                 state)(update_correlate)
     app.callback(Output(Mediate.DIAGRAM, "figure"), Output(Mediate.BOOT_FIGURE, "figure"),
                  Output(Mediate.RESULTS, "children"), Output(Mediate.METHODS, "children"),
                  state)(update_mediate)

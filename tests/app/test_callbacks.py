@@ -85,7 +85,7 @@ def test_level_counts_follow_the_other_filters(configured):
 def test_compare_view_returns_figures_tables_and_methods(configured):
     rendered = _query("compare", c=CompareSpec(outcome="pain", factors=("group", "binder"),
                                                posthoc="tukey"))
-    fig, interaction, tables, methods, _counts, _control = views.update_compare(rendered)
+    fig, interaction, tables, methods, _counts, _control, _region = views.update_compare(rendered)
     assert isinstance(fig, go.Figure) and len(fig.data) >= 2
     assert len(interaction.data) == 2
     text = _text(tables)
@@ -98,7 +98,7 @@ def test_compare_view_refuses_tiny_cells_with_message_and_keeps_counts(configure
     state, _ = services.decode(_query("compare", c=CompareSpec(outcome="pain",
                                                                 factors=("group", "binder"))))
     tiny = replace(state, subgroup=Subgroup(ranges={"age": (25, 28)})).to_query()
-    _fig, _interaction, tables, _methods, counts, _control = views.update_compare(tiny)
+    _fig, _interaction, tables, _methods, counts, _control, _region = views.update_compare(tiny)
     assert "cannot be run" in _text(tables)
     assert "n" in _text(counts)
 
@@ -111,12 +111,12 @@ def test_views_skip_work_when_not_on_screen(configured):
 def test_correlate_view_pair_and_matrix(configured):
     pair = _query("correlate", k=CorrelateSpec(x="pain", y="gaba", by=("group",),
                                                method="pearson"))
-    fig, tables, methods = views.update_correlate(pair)
+    fig, tables, methods, _region = views.update_correlate(pair)
     assert "all" in _text(tables) and "FM" in _text(tables)
     assert "Pearson" in _text(methods)
     assert {trace.mode for trace in fig.data} == {"markers", "lines"}
     matrix = _query("correlate", k=CorrelateSpec(mode="matrix", columns=("pain", "glu", "gaba")))
-    fig, tables, _methods = views.update_correlate(matrix)
+    fig, tables, _methods, _region = views.update_correlate(matrix)
     assert fig.data[0].type == "heatmap"
 
 
@@ -151,8 +151,8 @@ def test_mediate_table_and_csv_carry_the_indirect_effect(configured):
 
 
 def test_copy_link_is_a_focusable_button(configured):
-    from app.layout import shell
     from app.ids import Page
+    from app.layout import shell
 
     def find(component):
         if getattr(component, "id", None) == Page.COPY_LINK:

@@ -100,10 +100,12 @@ def shot(page, name: str) -> Path:
 DASH_TIMEOUT = 30_000     # ms; a cold cache on a busy 2-core machine can take a while
 
 VIEW_LABELS = {"overview": "Overview", "compare": "Compare", "correlate": "Correlate",
-               "mediate": "Mediate", "repeated": "Repeated measures", "paper": "Paper"}
+               "mediate": "Mediate", "repeated": "Repeated measures", "brain": "Brain",
+               "paper": "Paper"}
 VIEW_RESULTS = {"overview": "overview-table", "compare": "compare-results",
                 "correlate": "correlate-results", "mediate": "mediate-results",
-                "repeated": "repeated-results", "paper": "paper-results"}
+                "repeated": "repeated-results", "brain": "brain-results",
+                "paper": "paper-results"}
 
 
 @pytest.fixture()

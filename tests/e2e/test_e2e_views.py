@@ -177,3 +177,18 @@ def test_paper_findings_and_open_one(page, app_url, page_errors):
     assert error_alerts(page) == []
     shot(page, "04_view_paper_opened_finding")
     assert page_errors == []
+
+
+def test_brain_view_all_regions_then_voxelwise_map(page, app_url, page_errors):
+    open_app(page, app_url, f"cohort={DEFAULT}")
+    choose_view(page, "brain")
+    results = _check_view(page, "brain", figures=["brain-figure"], contains="p (FDR)")
+    assert "s1_cluster_suvr" in results
+    shot(page, "04_view_brain_regions")
+    # The voxelwise map of the subgroup: radicular > axial peaks in S1 (Alshelh 2022, Fig. 2).
+    open_app(page, app_url, f"cohort={DEFAULT}&view=brain&brain.mode=voxelwise"
+                            "&brain.effect=pain_subtype&brain.covariates=protocol")
+    results = _check_view(page, "brain", figures=["brain-figure"], contains="Postcentral")
+    assert "peak" in results.lower()
+    shot(page, "04_view_brain_voxelwise")
+    assert page_errors == []
