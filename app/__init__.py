@@ -7,6 +7,7 @@ first access, so importing this package does no work.
 from __future__ import annotations
 
 import logging
+import threading
 
 from dash import Dash
 from flask import Flask
@@ -36,6 +37,9 @@ def create_app(settings: Settings | None = None) -> Dash:
     services.cache.init_app(app.server, config=settings.cache_config())
     for module in (navigation, filters, views, more_views, brain, export):
         module.register(app)
+    if settings.warm_cache:
+        threading.Thread(target=services.warm, args=(app.server,), daemon=True,
+                         name="pce-warm-cache").start()
     return app
 
 

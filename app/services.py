@@ -110,6 +110,24 @@ ANALYSES = {"overview": _run_overview, "compare": _run_compare, "correlate": _ru
             "brain": run_brain}
 
 
+def warm(server) -> None:
+    """Compute the Paper view of every cohort (full cohort) into the cache.
+
+    Run once in a background thread at start-up: recomputing every published finding is
+    the slowest view (about 1 s), and the full-cohort version is the one most people open.
+    Failures are logged, never raised: warming is an optimisation.
+    """
+    with server.app_context():
+        for summary in cohort_summaries():
+            try:
+                state, _ = decode(f"cohort={summary.id}&view=paper")
+                cached_view_key = cache_key("paper", state)
+                if cache.get(cached_view_key) is None:
+                    run("paper", state)
+            except Exception:  # noqa: BLE001 - an optimisation must not stop the app
+                log.exception("warming the cache for %s failed", summary.id)
+
+
 def cache_key(kind: str, state: ViewState) -> str:
     """Key of a result: cohort, its version, the subgroup and this view's spec only."""
     spec = state.specs.get(kind)

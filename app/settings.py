@@ -27,6 +27,8 @@ class Settings:
     cache_dir : folder of the FileSystemCache (``PCE_CACHE_DIR``).
     cache_timeout : seconds a memoized result lives (``PCE_CACHE_TIMEOUT``).
     debug : Dash debug mode (``PCE_DEBUG``); never on in production.
+    warm_cache : compute each cohort's Paper view at start-up in a background thread
+        (``PCE_WARM_CACHE``, default on).
     """
 
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "cohorts")
@@ -37,6 +39,7 @@ class Settings:
     cache_timeout: int = 3600
     redis_url: str | None = None
     debug: bool = False
+    warm_cache: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -53,6 +56,7 @@ class Settings:
             cache_timeout=int(env.get("PCE_CACHE_TIMEOUT", 3600)),
             redis_url=redis_url,
             debug=_env_bool("PCE_DEBUG", False),
+            warm_cache=_env_bool("PCE_WARM_CACHE", True),
         )
 
     def cache_config(self) -> dict:
