@@ -14,8 +14,7 @@ from analysis.brainmaps import region_map
 from analysis.errors import AnalysisError
 from app import services
 from app.brain_services import VoxelwiseOutcome, masks
-from app.callbacks.safety import guarded
-from app.callbacks.views import active
+from app.callbacks.views import view_callback
 from app.ids import Brain, Page
 from components.brain_view import (
     click_to_coords,
@@ -85,13 +84,8 @@ def _brain_error(message, kind):
     return empty_figure(), "", analysis_refused(message, kind), ""
 
 
-@guarded(_brain_error)
-def update_brain(rendered):
-    state, cohort, data = active(rendered, "brain")
-    return services.cached_view("brain", state, lambda: _render_brain(state, cohort, data))
-
-
-def _render_brain(state, cohort, data):
+@view_callback("brain", on_error=_brain_error)
+def update_brain(state, cohort, data):
     spec = state.spec("brain")
     coords = parse_coords(spec.coords)
     outcome = services.run("brain", state)

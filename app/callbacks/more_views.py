@@ -6,8 +6,7 @@ from dash import Input, Output, dcc, html
 
 from analysis.repeated import condition_means
 from app import services
-from app.callbacks.safety import guarded
-from app.callbacks.views import _figures_error, _methods, _warnings, active
+from app.callbacks.views import _figures_error, _methods, _warnings, view_callback
 from app.ids import Page, Paper, Repeated
 from app.links import finding_link
 from components.figures.common import empty_figure
@@ -18,13 +17,8 @@ from components.notices import analysis_refused
 from components.tables import result_table
 
 
-@guarded(_figures_error(1, 0))
-def update_repeated(rendered):
-    state, cohort, data = active(rendered, "repeated")
-    return services.cached_view("repeated", state, lambda: _render_repeated(state, cohort, data))
-
-
-def _render_repeated(state, cohort, data):
+@view_callback("repeated", on_error=_figures_error(1, 0))
+def update_repeated(state, cohort, data):
     spec = state.spec("repeated")
     if spec.table is None or spec.table not in cohort.long_tables:
         return (empty_figure("This cohort has no repeated-measures table."), "", "")
@@ -75,13 +69,8 @@ def _finding_row(check, state) -> html.Tr:
     ])
 
 
-@guarded(lambda message, kind: (analysis_refused(message, kind), ""))
-def update_paper(rendered):
-    state, cohort, data = active(rendered, "paper")
-    return services.cached_view("paper", state, lambda: _render_paper(state, cohort, data))
-
-
-def _render_paper(state, cohort, data):
+@view_callback("paper", on_error=lambda message, kind: (analysis_refused(message, kind), ""))
+def update_paper(state, cohort, data):
     checks = services.run("paper", state)
     if not checks:
         return html.P("This cohort has no findings file.", className="text-muted"), ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from dash import Input, Output, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -22,6 +24,24 @@ from components.methods import methods_paragraph
 from components.notices import analysis_refused, notice_list
 from components.table_one import table_one_view
 from components.tables import result_table
+
+
+def view_callback(kind: str, *, on_error):
+    """Turn ``render(state, cohort, data)`` into the callback of view `kind`.
+
+    The callback decodes the link, skips the work when `kind` is not on screen, memoizes
+    the rendered outputs (services.cached_view) and turns failures into a notice
+    (safety.guarded). ``.render`` keeps the undecorated function for tests.
+    """
+    def wrap(render):
+        @guarded(on_error)
+        @functools.wraps(render)
+        def update(rendered):
+            state, cohort, data = active(rendered, kind)
+            return services.cached_view(kind, state, lambda: render(state, cohort, data))
+        update.render = render
+        return update
+    return wrap
 
 
 def active(rendered: str | None, view: str):
@@ -49,13 +69,8 @@ def _figures_error(n_figures: int, n_other: int):
     return on_error
 
 
-@guarded(lambda message, kind: (analysis_refused(message, kind), ""))
-def update_overview(rendered):
-    state, cohort, data = active(rendered, "overview")
-    return services.cached_view("overview", state, lambda: _render_overview(state, cohort, data))
-
-
-def _render_overview(state, cohort, data):
+@view_callback("overview", on_error=lambda message, kind: (analysis_refused(message, kind), ""))
+def update_overview(state, cohort, data):
     table = services.run("overview", state)
     by = state.spec("overview").by
     text = (f"Participants described by {cohort.label(by)}: numeric variables as mean and SD "
@@ -76,13 +91,8 @@ def _cells_of(data, spec):
     return Subgroup().cell_counts(complete, list(spec.factors))
 
 
-@guarded(_figures_error(2, 3))
-def update_compare(rendered):
-    state, cohort, data = active(rendered, "compare")
-    return services.cached_view("compare", state, lambda: _render_compare(state, cohort, data))
-
-
-def _render_compare(state, cohort, data):
+@view_callback("compare", on_error=_figures_error(2, 3))
+def update_compare(state, cohort, data):
     spec = state.spec("compare")
     counts = cell_count_table(_cells_of(data, spec), list(spec.factors)) if spec.factors else ""
     controls = [{"label": v, "value": v} for v in control_levels(cohort, spec.factors)]
@@ -106,13 +116,8 @@ def _render_compare(state, cohort, data):
             _methods(result, state, cohort, data), counts, controls, region)
 
 
-@guarded(_figures_error(1, 1))
-def update_correlate(rendered):
-    state, cohort, data = active(rendered, "correlate")
-    return services.cached_view("correlate", state, lambda: _render_correlate(state, cohort, data))
-
-
-def _render_correlate(state, cohort, data):
+@view_callback("correlate", on_error=_figures_error(1, 1))
+def update_correlate(state, cohort, data):
     spec = state.spec("correlate")
     result = services.run("correlate", state)
     labels = {c: cohort.label(c) for c in cohort.dictionary}
@@ -129,13 +134,8 @@ def _render_correlate(state, cohort, data):
             _methods(result, state, cohort, data), region)
 
 
-@guarded(_figures_error(2, 0))
-def update_mediate(rendered):
-    state, cohort, data = active(rendered, "mediate")
-    return services.cached_view("mediate", state, lambda: _render_mediate(state, cohort, data))
-
-
-def _render_mediate(state, cohort, data):
+@view_callback("mediate", on_error=_figures_error(2, 0))
+def update_mediate(state, cohort, data):
     result = services.run("mediate", state)
     labels = {c: cohort.label(c) for c in cohort.dictionary}
     single = result.results[0] if hasattr(result, "results") else result
