@@ -29,6 +29,10 @@ class Settings:
     debug : Dash debug mode (``PCE_DEBUG``); never on in production.
     warm_cache : compute each cohort's Paper view at start-up in a background thread
         (``PCE_WARM_CACHE``, default on).
+    auth_file : users file (``user:hash`` lines) turning access control on (``PCE_AUTH_FILE``;
+        unset = off); see app.auth.
+    secret_key : signs session cookies (``PCE_SECRET_KEY``); required when auth_file is set.
+    secure_cookies : session cookie sent over HTTPS only (``PCE_SECURE_COOKIES``).
     """
 
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "cohorts")
@@ -40,6 +44,9 @@ class Settings:
     redis_url: str | None = None
     debug: bool = False
     warm_cache: bool = True
+    auth_file: Path | None = None
+    secret_key: str | None = field(default=None, repr=False)
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,6 +64,9 @@ class Settings:
             redis_url=redis_url,
             debug=_env_bool("PCE_DEBUG", False),
             warm_cache=_env_bool("PCE_WARM_CACHE", True),
+            auth_file=Path(env["PCE_AUTH_FILE"]) if env.get("PCE_AUTH_FILE") else None,
+            secret_key=env.get("PCE_SECRET_KEY") or None,
+            secure_cookies=_env_bool("PCE_SECURE_COOKIES", False),
         )
 
     def cache_config(self) -> dict:
