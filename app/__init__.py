@@ -19,7 +19,7 @@ _default = {}
 
 def create_app(settings: Settings | None = None) -> Dash:
     """A configured Dash app serving the cohorts of ``settings.data_dir``."""
-    from app import services
+    from app import auth, services
     from app.callbacks import brain, export, filters, more_views, navigation, views
     from app.layout import shell
 
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app = Dash(__name__, server=server, title="Pain Cohort Explorer", compress=True,
                assets_folder=str(REPO_ROOT / "assets"),
                suppress_callback_exceptions=True, update_title=None)
+    auth.install(app.server, settings)  # login on every route when PCE_AUTH_FILE is set
     app.layout = shell
     services.configure(settings.data_dir)
     services.cache.init_app(app.server, config=settings.cache_config())
