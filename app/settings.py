@@ -9,6 +9,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _under_gunicorn() -> bool:
+    """gunicorn's arbiter sets SERVER_SOFTWARE=gunicorn/<version> before loading the app."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/")
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
@@ -33,6 +38,12 @@ class Settings:
         unset = off); see app.auth.
     secret_key : signs session cookies (``PCE_SECRET_KEY``); required when auth_file is set.
     secure_cookies : session cookie sent over HTTPS only (``PCE_SECURE_COOKIES``).
+    env : ``PCE_ENV``; "production" (or running under gunicorn) refuses debug mode and
+        makes FileSystemCache the default cache (see app.hardening).
+    celery : background callbacks on Celery + Redis instead of Diskcache (``PCE_CELERY``).
+    background_dir : diskcache folder of background callbacks (``PCE_BACKGROUND_DIR``).
+    max_request_mb : largest request body accepted, in MB (``PCE_MAX_REQUEST_MB``); uploads
+        travel base64-encoded, so 30 MB admits a 20 MB cohort file.
     """
 
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "cohorts")
@@ -47,13 +58,19 @@ class Settings:
     auth_file: Path | None = None
     secret_key: str | None = field(default=None, repr=False)
     secure_cookies: bool = False
+    env: str = "development"
+    celery: bool = False
+    background_dir: Path = field(default_factory=lambda: REPO_ROOT / ".cache" / "background")
+    max_request_mb: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
         """Read the settings from ``os.environ``."""
         env = os.environ
         redis_url = env.get("REDIS_URL") or None
-        cache_type = env.get("PCE_CACHE_TYPE") or ("RedisCache" if redis_url else "SimpleCache")
+        production = env.get("PCE_ENV", "").strip().lower() == "production" or _under_gunicorn()
+        cache_type = env.get("PCE_CACHE_TYPE") or (
+            "RedisCache" if redis_url else "FileSystemCache" if production else "SimpleCache")
         return cls(
             data_dir=Path(env.get("PCE_DATA_DIR", REPO_ROOT / "data" / "cohorts")),
             host=env.get("PCE_HOST", "127.0.0.1"),
@@ -67,7 +84,17 @@ class Settings:
             auth_file=Path(env["PCE_AUTH_FILE"]) if env.get("PCE_AUTH_FILE") else None,
             secret_key=env.get("PCE_SECRET_KEY") or None,
             secure_cookies=_env_bool("PCE_SECURE_COOKIES", False),
+            env="production" if production else env.get("PCE_ENV", "development"),
+            celery=_env_bool("PCE_CELERY", False),
+            background_dir=Path(env.get("PCE_BACKGROUND_DIR",
+                                        REPO_ROOT / ".cache" / "background")),
+            max_request_mb=float(env.get("PCE_MAX_REQUEST_MB", 30)),
         )
+
+    @property
+    def production(self) -> bool:
+        """A deployment: PCE_ENV=production, or served by gunicorn."""
+        return self.env == "production" or _under_gunicorn()
 
     def cache_config(self) -> dict:
         """Configuration dict for ``flask_caching.Cache``."""
