@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from app import auth
 from app.ids import Page
 from app.view_registry import PANELS, VIEW_LABELS, offered
 from components.cohort_picker import cohort_card
@@ -23,6 +24,7 @@ def shell() -> html.Div:
         html.Div([
             dbc.Button("Copy link", id=Page.COPY_LINK, color="light", size="sm",
                        className="copy-link", title="Copy the link to this view"),
+            auth.logout_item(),  # None unless access control is on
         ], className="ms-auto"),
     ], fluid=True), color="primary", dark=True, className="mb-3 py-2")
     return html.Div([
