@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from app.brain_services import has_maps
+from app.callbacks.permutations import fwe_controls
 from app.ids import Brain
 from app.panels import _layout, _option_sets
 from components.controls import dropdown, export_button, labelled, select
@@ -41,6 +42,7 @@ def brain_panel(cohort, spec) -> dbc.Row:
                                                           "filename": f"{cohort.id}_brain"}}),
             delay_show=300, type="dot"),
         html.Div(id=Brain.LOCATION, className="small mb-2"),
+        fwe_controls() if has_maps(cohort) else html.Div(),
         dcc.Loading(html.Div(id=Brain.RESULTS), delay_show=300, type="dot"),
         html.Div([html.H2("Methods", className="h6 mt-3"),
                   html.P(id=Brain.METHODS, className="small methods-text")]),

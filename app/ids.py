@@ -119,3 +119,7 @@ class Brain(StrEnum):
     EXPORT = "brain-export"
     NIFTI = "brain-nifti"
     NIFTI_DOWNLOAD = "brain-nifti-download"
+    FWE_RUN = "brain-fwe-run"
+    FWE_CANCEL = "brain-fwe-cancel"
+    FWE_PROGRESS = "brain-fwe-progress"
+    FWE_RESULT = "brain-fwe-result"

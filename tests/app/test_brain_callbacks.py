@@ -92,3 +92,25 @@ def test_compare_view_shows_the_region_of_an_imaging_outcome(bundled):
                                         factors=("pain_subtype",))).to_query()
     region = views.update_compare(query)[-1]
     assert "Region: Primary somatosensory cortex" in region.layout.title.text
+
+
+def test_fwe_job_reports_progress_and_a_corrected_threshold(bundled, monkeypatch):
+    from app.callbacks import permutations
+
+    monkeypatch.setattr(permutations, "N_PERMUTATIONS", 40)
+    query = _query("alshelh2022_clbp_subtypes",
+                   BrainSpec(mode="voxelwise", effect="pain_subtype", covariates=("protocol",)))
+    progress = []
+    summary = permutations.run_fwe(progress.append, 1, query)
+    assert progress[0] == (0, 40) and progress[-1] == (40, 40)
+    text = _text(summary)
+    assert "40 Freedman-Lane permutations" in text and "|t| >" in text
+    # the FWE threshold is above the uncorrected |t| = 3 used for the map
+    assert float(text.split("|t| > ")[1].split(";")[0]) > 3
+
+
+def test_fwe_job_asks_for_a_voxelwise_map_first(bundled):
+    from app.callbacks import permutations
+
+    query = _query("alshelh2022_clbp_subtypes", BrainSpec(mode="regions"))
+    assert "voxelwise map" in _text(permutations.run_fwe(lambda _: None, 1, query))
