@@ -19,7 +19,8 @@ _default = {}
 
 def create_app(settings: Settings | None = None) -> Dash:
     """A configured Dash app serving the cohorts of ``settings.data_dir``."""
-    from app import auth, services
+    from app import auth, hardening, services
+    from app.background import make_background_manager
     from app.callbacks import brain, export, filters, more_views, navigation, views
     from app.layout import shell
 
@@ -31,8 +32,10 @@ def create_app(settings: Settings | None = None) -> Dash:
     server.config["COMPRESS_ALGORITHM_STREAMING"] = ["zstd", "br", "gzip", "deflate"]
     app = Dash(__name__, server=server, title="Pain Cohort Explorer", compress=True,
                assets_folder=str(REPO_ROOT / "assets"),
-               suppress_callback_exceptions=True, update_title=None)
+               suppress_callback_exceptions=True, update_title=None,
+               background_callback_manager=make_background_manager(settings))
     auth.install(app.server, settings)  # login on every route when PCE_AUTH_FILE is set
+    hardening.install(app, settings)  # request ids, error pages, size limit, headers, /healthz
     app.layout = shell
     services.configure(settings.data_dir)
     services.cache.init_app(app.server, config=settings.cache_config())
