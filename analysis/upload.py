@@ -42,7 +42,7 @@ _SIGNATURES = (
     (b"\xff\xfe", "UTF-16 text (save it as UTF-8)"),
     (b"\xfe\xff", "UTF-16 text (save it as UTF-8)"),
 )
-_CONTROL = frozenset(range(0, 9)) | frozenset(range(14, 32)) | {127}
+_CONTROL = frozenset(range(9)) | frozenset(range(14, 32)) | {127}
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def _megabytes(n: int) -> str:
 def _unpack(files, max_bytes: int, max_files: int) -> tuple[dict[str, bytes], str | None]:
     """{relative path: bytes} of the upload and a name for it; CohortError if refused."""
     if not files:
-        raise CohortError("upload", [f"no file received; upload {ACCEPTED_TEXT}."])
+        raise CohortError("upload", [f"upload: no file received; upload {ACCEPTED_TEXT}."])
     total = sum(len(content) for _, content in files)
     problems = []
     if total > max_bytes:

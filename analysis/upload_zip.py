@@ -62,8 +62,8 @@ def read_zip(zip_name: str, data: bytes, *, max_bytes: int, max_files: int
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise CohortError(zip_name, [f"{zip_name}: not a readable zip archive ({exc}); "
-                                     "create it again with a standard zip tool."]) from None
+        raise _refused(zip_name, f"{zip_name}: not a readable zip archive ({exc}); "
+                                 "create it again with a standard zip tool.") from None
     with archive:
         kept = _entries(zip_name, archive, max_bytes, max_files)
         prefix = _common_folder([path for path, _ in kept])
@@ -82,8 +82,8 @@ def _entries(zip_name: str, archive: zipfile.ZipFile, max_bytes: int, max_files:
     unsafe or the limits are exceeded by the declared sizes."""
     infos = archive.infolist()
     if len(infos) > max(100, 10 * max_files):
-        raise CohortError(zip_name, [f"{zip_name}: {len(infos)} entries, far over the limit "
-                                     f"of {max_files} files."])
+        raise _refused(zip_name, f"{zip_name}: {len(infos)} entries, far over the limit "
+                                 f"of {max_files} files.")
     problems: list[str] = []
     kept: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
@@ -108,6 +108,10 @@ def _entries(zip_name: str, archive: zipfile.ZipFile, max_bytes: int, max_files:
     if problems:
         raise CohortError(zip_name, problems)
     return list(kept.items())
+
+
+def _refused(zip_name: str, message: str) -> CohortError:
+    return CohortError(zip_name, [message])
 
 
 def _is_junk(path: str) -> bool:
@@ -144,27 +148,29 @@ def _read_entry(zip_name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
                 budget: int) -> bytes:
     """Bytes of `info`, counting what decompression actually yields against `budget`.
 
-    zipfile stops at the declared size; asking for one byte more than the budget lets an
-    under-declared entry show its real size without ever holding more than the budget.
+    zipfile stops at the declared size (and checks the CRC there); declaring two chunks
+    more than the budget lets an under-declared entry show that it is larger, while never
+    holding more than the budget plus one chunk.
     """
     where = f"{zip_name}: entry {info.filename!r}"
     probe = copy.copy(info)
-    probe.file_size = budget + 1
+    probe.file_size = budget + 2 * CHUNK
     chunks, total = [], 0
     try:
         with archive.open(probe) as stream:
             while chunk := stream.read(CHUNK):
                 total += len(chunk)
                 if total > budget:
-                    raise CohortError(zip_name, [
+                    raise _refused(
+                        zip_name,
                         f"{where} expands to more than the remaining limit of {budget} bytes "
                         f"(it declares {info.file_size}); the archive is damaged or a zip "
-                        "bomb."])
+                        "bomb.")
                 chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-        raise CohortError(zip_name, [f"{where} is damaged ({exc}); create the zip "
-                                     "again."]) from None
+        raise _refused(zip_name, f"{where} is damaged ({exc}); create the zip "
+                                 "again.") from None
     if total != info.file_size:
-        raise CohortError(zip_name, [f"{where} declares {info.file_size} bytes but holds "
-                                     f"{total}; the archive is damaged or crafted."])
+        raise _refused(zip_name, f"{where} declares {info.file_size} bytes but holds "
+                                 f"{total}; the archive is damaged or crafted.")
     return b"".join(chunks)
