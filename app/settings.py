@@ -44,6 +44,9 @@ class Settings:
     background_dir : diskcache folder of background callbacks (``PCE_BACKGROUND_DIR``).
     max_request_mb : largest request body accepted, in MB (``PCE_MAX_REQUEST_MB``); uploads
         travel base64-encoded, so 30 MB admits a 20 MB cohort file.
+    upload_dir : folder of uploaded (private) cohorts (``PCE_UPLOAD_DIR``).
+    max_upload_mb, max_upload_files : limits of one cohort upload, received and unpacked
+        (``PCE_MAX_UPLOAD_MB``, ``PCE_MAX_UPLOAD_FILES``); see analysis.upload.
     """
 
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "cohorts")
@@ -62,6 +65,9 @@ class Settings:
     celery: bool = False
     background_dir: Path = field(default_factory=lambda: REPO_ROOT / ".cache" / "background")
     max_request_mb: float = 30.0
+    upload_dir: Path = field(default_factory=lambda: REPO_ROOT / ".cache" / "uploads")
+    max_upload_mb: float = 20.0
+    max_upload_files: int = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -89,6 +95,9 @@ class Settings:
             background_dir=Path(env.get("PCE_BACKGROUND_DIR",
                                         REPO_ROOT / ".cache" / "background")),
             max_request_mb=float(env.get("PCE_MAX_REQUEST_MB", 30)),
+            upload_dir=Path(env.get("PCE_UPLOAD_DIR", REPO_ROOT / ".cache" / "uploads")),
+            max_upload_mb=float(env.get("PCE_MAX_UPLOAD_MB", 20)),
+            max_upload_files=int(env.get("PCE_MAX_UPLOAD_FILES", 20)),
         )
 
     @property
