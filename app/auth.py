@@ -8,6 +8,9 @@ this module holds no cryptography. Unauthenticated page requests are redirected 
 
 Failed logins cost ``FAILED_LOGIN_DELAY`` seconds and at most ``MAX_FAILURES`` per client IP
 per ``FAILURE_WINDOW`` seconds are accepted (in memory, per worker process).
+Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure with ``PCE_SECURE_COOKIES``) whose
+signature expires ``SESSION_LIFETIME`` after login; the login form carries a per-session token,
+so a cross-site POST (which SameSite=Lax sends without the cookie) cannot log anyone in.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 import flask_login
@@ -34,6 +38,7 @@ FAILED_LOGIN_DELAY = 0.5
 MAX_FAILURES = 10
 FAILURE_WINDOW = 300.0
 MIN_SECRET_KEY_LENGTH = 16
+SESSION_LIFETIME = timedelta(hours=12)  # absolute: a login (or a copied cookie) ends after this
 FORM_TOKEN = "form_token"
 GENERIC_FAILURE = "Unknown user name or wrong password."
 
@@ -94,7 +99,8 @@ def install(server: Flask, settings) -> None:
         raise AuthConfigError(str(exc)) from None
     server.secret_key = secret
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                         SESSION_COOKIE_SECURE=bool(getattr(settings, "secure_cookies", False)))
+                         SESSION_COOKIE_SECURE=bool(getattr(settings, "secure_cookies", False)),
+                         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME)
     server.extensions[EXTENSION] = auth
     manager = flask_login.LoginManager(server)
     manager.user_loader(lambda session_id: _load(auth, session_id))

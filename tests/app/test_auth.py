@@ -11,6 +11,7 @@ import re
 import sys
 from pathlib import Path
 
+import itsdangerous
 import pytest
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -164,6 +165,21 @@ def test_changed_password_ends_existing_sessions(tmp_path, cohort_root):
     assert _login(client, user="bob").status_code == 303
     assert client.get("/_dash-layout").status_code == 200
     add_user(users, "bob", "a new password", replace=True)
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_session_expires_after_lifetime(app_on, monkeypatch):
+    client = app_on.server.test_client()
+    _login(client)
+    for _ in range(3):  # requests do not extend the session: the lifetime counts from login
+        assert client.get("/_dash-layout").status_code == 200
+    now = itsdangerous.timed.TimestampSigner.get_timestamp
+    shift = int(auth.SESSION_LIFETIME.total_seconds())
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
+                        lambda self: now(self) + shift - 60)
+    assert client.get("/_dash-layout").status_code == 200
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
+                        lambda self: now(self) + shift + 60)
     assert client.get("/_dash-layout").status_code == 401
 
 
