@@ -14,13 +14,16 @@ import logging
 import pickle
 from dataclasses import asdict
 from itertools import combinations
+from pathlib import Path
 
+from flask import current_app, has_request_context
 from flask_caching import Cache
 
-from analysis.cohort import list_cohorts, load_cohort
+from analysis.cohort import cohort_roots, list_cohorts, load_cohort
 from analysis.compare import compare_groups
 from analysis.correlate import correlate, correlation_matrix
 from analysis.describe import table_one
+from analysis.errors import CohortError
 from analysis.findings import run_findings
 from analysis.mediate import mediate, mediation_permutations
 from analysis.repeated import fit_mixed_model
@@ -31,21 +34,63 @@ from app.state import ViewState
 
 cache = Cache()
 log = logging.getLogger("pce")
-_settings = {"data_dir": None}
+_settings = {"data_dir": None, "upload_dir": None}
 
 
-def configure(data_dir) -> None:
-    """Point the services at a cohort folder (called once by create_app)."""
+def configure(data_dir, upload_dir=None) -> None:
+    """Point the services at a cohort folder and, optionally, the folder of uploaded
+    (private) cohorts (called once by create_app)."""
     _settings["data_dir"] = data_dir
+    _settings["upload_dir"] = upload_dir
+
+
+def _roots() -> list[Path]:
+    upload_dir = _settings["upload_dir"]
+    return cohort_roots(_settings["data_dir"]) + ([Path(upload_dir)] if upload_dir else [])
+
+
+def _is_upload(cohort_id: str) -> bool:
+    """`cohort_id` names a folder of the upload folder (and no bundled cohort)."""
+    upload_dir = _settings["upload_dir"]
+    if not upload_dir or not isinstance(cohort_id, str) or Path(cohort_id).name != cohort_id:
+        return False
+    bundled = any((root / cohort_id).is_dir() for root in cohort_roots(_settings["data_dir"]))
+    return not bundled and (Path(upload_dir) / cohort_id).is_dir()
+
+
+def _may_see_uploads() -> bool:
+    """Outside a request (start-up, background jobs) or with access control off (a laptop:
+    everything is yours): yes. In a request with access control on: only when logged in."""
+    if not has_request_context():
+        return True
+    try:
+        from app import auth
+    except ImportError:
+        return True
+    enabled = getattr(auth, "enabled", None)
+    if enabled is not None:
+        on = enabled()
+    else:
+        on = getattr(auth, "EXTENSION", "pce_auth") in current_app.extensions
+    return not on or auth.current_user() is not None
+
+
+def visible(summary) -> bool:
+    """Whether the cohort of `summary` may be listed and loaded in this request: uploaded
+    cohorts are private to logged-in users (see _may_see_uploads)."""
+    return not _is_upload(summary.id) or _may_see_uploads()
 
 
 def cohort_summaries():
-    """Valid cohorts of the configured folder, for the picker."""
-    return [s for s in list_cohorts(_settings["data_dir"]) if s.error is None]
+    """Valid cohorts of the configured folders that this request may see, for the picker."""
+    return [s for s in list_cohorts(_roots()) if s.error is None and visible(s)]
 
 
 def load(cohort_id: str):
-    return load_cohort(cohort_id, _settings["data_dir"])
+    if _is_upload(cohort_id) and not _may_see_uploads():
+        message = f"cohort {cohort_id!r} is not available; log in to open uploaded cohorts."
+        raise CohortError(str(cohort_id), [message])
+    return load_cohort(cohort_id, _roots())
 
 
 def decode(query: str) -> tuple[ViewState, list[str]]:
