@@ -29,7 +29,7 @@ import flask_login
 from flask import Flask, current_app, has_request_context, jsonify, redirect, request, session
 from markupsafe import escape
 
-from app.auth_users import User, UserStore, UsersFileError, main
+from app.auth_users import User, UsersFileError, UserStore, main
 
 EXTENSION = "pce_auth"
 PUBLIC_PATHS = frozenset({"/login", "/healthz"})

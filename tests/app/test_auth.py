@@ -29,7 +29,8 @@ SAMPLE = {"path": "some/page", "filename": "style.css", "package_name": "dash",
 def users_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("auth") / "users"
     # pbkdf2 with few rounds keeps the tests fast; the add-user command uses werkzeug's default.
-    path.write_text(f"# lab users\nalice:{generate_password_hash(PASSWORD, 'pbkdf2:sha256:1000')}\n")
+    password_hash = generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")
+    path.write_text(f"# lab users\nalice:{password_hash}\n")
     return path
 
 
