@@ -24,7 +24,7 @@ from pathlib import Path
 
 from analysis.cohort import load_cohort
 from analysis.errors import CohortError, InvalidSpec
-from analysis.upload_zip import clean_path, read_zip
+from analysis.upload_zip import clean_path, common_folder, read_zip
 
 __all__ = ["ACCEPTED", "ID_PREFIX", "UploadResult", "receive_upload"]
 
@@ -148,10 +148,12 @@ def _unpack(files, max_bytes: int, max_files: int) -> tuple[dict[str, bytes], st
     if zips:
         zip_name, content = files[0]
         return read_zip(zip_name, bytes(content), max_bytes=max_bytes, max_files=max_files)
-    return _plain_files(files), None
+    return _plain_files(files)
 
 
-def _plain_files(files) -> dict[str, bytes]:
+def _plain_files(files) -> tuple[dict[str, bytes], str | None]:
+    """Separate files; a dropped folder arrives as ``folder/name`` paths (one common folder
+    is removed and names the upload)."""
     entries: dict[str, bytes] = {}
     problems: list[str] = []
     for raw, content in files:
@@ -163,7 +165,9 @@ def _plain_files(files) -> dict[str, bytes]:
         entries[path] = bytes(content)
     if problems:
         raise CohortError("upload", problems)
-    return entries
+    prefix = common_folder(list(entries))
+    return {path[len(prefix):]: content for path, content in entries.items()}, \
+        prefix.rstrip("/") or None
 
 
 def _check_names(entries: dict[str, bytes]) -> None:

@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 
 from analysis.errors import CohortError
 
-__all__ = ["clean_path", "read_zip"]
+__all__ = ["clean_path", "common_folder", "read_zip"]
 
 CHUNK = 65_536
 _JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
@@ -66,7 +66,7 @@ def read_zip(zip_name: str, data: bytes, *, max_bytes: int, max_files: int
                                  "create it again with a standard zip tool.") from None
     with archive:
         kept = _entries(zip_name, archive, max_bytes, max_files)
-        prefix = _common_folder([path for path, _ in kept])
+        prefix = common_folder([path for path, _ in kept])
         entries, budget = {}, max_bytes
         for path, info in kept:
             content = _read_entry(zip_name, archive, info, budget)
@@ -136,7 +136,7 @@ def _refusal(info: zipfile.ZipInfo, path: str) -> str | None:
     return None
 
 
-def _common_folder(paths: list[str]) -> str:
+def common_folder(paths: list[str]) -> str:
     """``"<folder>/"`` when every path sits in the same top-level folder, else ``""``."""
     firsts = {p.split("/", 1)[0] for p in paths}
     if len(firsts) != 1 or any("/" not in p for p in paths) or firsts == {"long"}:

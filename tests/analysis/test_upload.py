@@ -136,6 +136,15 @@ def test_zip_with_one_top_folder_takes_its_name(tmp_path):
     assert [s.id for s in list_cohorts(tmp_path)] == [result.cohort_id]
 
 
+def test_dropped_folder_arrives_as_paths_and_names_the_cohort(tmp_path):
+    """dcc.Upload(multiple=True) sends a dropped folder as 'folder/sub/file' names."""
+    files = [(f"FM lab/{name}", content) for name, content in valid_files().items()]
+    result = receive_upload(files, dest_root=tmp_path, **LIMITS)
+    assert result.ok and result.name == "FM lab"
+    assert (result.path / "long" / "ratings.tsv").read_bytes() == \
+        (VALID / "long" / "ratings.tsv").read_bytes()
+
+
 def test_flat_zip_named_after_the_file_and_name_argument_wins(tmp_path):
     data = zipped(valid_files())
     flat = receive_upload([("clbp_lab.zip", data)], dest_root=tmp_path, **LIMITS)
