@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.cohort import load_cohort
+from analysis.cohort_files import read_tsv
+from analysis.cohort_validate import check_ids
 from analysis.errors import CohortError, InvalidSpec
 from analysis.upload_zip import clean_path, common_folder, read_zip
 
@@ -222,12 +224,22 @@ def _validate_and_store(entries: dict[str, bytes], unreadable: dict[str, str], w
         cohort = load_cohort(folder)
     except CohortError as exc:      # the loader's word on files we could not read is noise
         problems += [p for p in exc.problems if not p.startswith(tuple(unreadable))]
+        _table_without_dictionary(folder, problems)
     if problems:
         return UploadResult(None, problems)
     cohort_id, final = _reserve(dest_root)
     os.rename(folder, final)        # replaces only the empty folder reserved just now
     return UploadResult(cohort_id, [], final, str(cohort.description["Name"]),
                         len(cohort.participants))
+
+
+def _table_without_dictionary(folder: Path, problems: list[str]) -> None:
+    """The loader reads participants.tsv only with its dictionary; when participants.json
+    is missing, still report what is wrong with the table itself (delimiter, ids)."""
+    if (folder / "participants.tsv").is_file() and not (folder / "participants.json").is_file():
+        table = read_tsv(folder / "participants.tsv", "participants.tsv", problems)
+        if table is not None:
+            check_ids(table, problems)
 
 
 def _write_description(path: Path, label: str | None) -> None:
