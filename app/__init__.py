@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     """A configured Dash app serving the cohorts of ``settings.data_dir``."""
     from app import auth, hardening, services
     from app.background import make_background_manager
-    from app.callbacks import brain, export, filters, more_views, navigation, views
+    from app.callbacks import brain, export, filters, more_views, navigation, upload, views
     from app.layout import shell
 
     settings = settings or Settings.from_env()
@@ -37,10 +37,11 @@ def create_app(settings: Settings | None = None) -> Dash:
     auth.install(app.server, settings)  # login on every route when PCE_AUTH_FILE is set
     hardening.install(app, settings)  # request ids, error pages, size limit, headers, /healthz
     app.layout = shell
-    services.configure(settings.data_dir)
+    services.configure(settings.data_dir, settings.upload_dir)
     services.cache.init_app(app.server, config=settings.cache_config())
     for module in (navigation, filters, views, more_views, brain, export):
         module.register(app)
+    upload.register(app, settings)  # own cohorts: upload dialog -> settings.upload_dir
     if settings.warm_cache:
         threading.Thread(target=services.warm, args=(app.server,), daemon=True,
                          name="pce-warm-cache").start()
