@@ -11,6 +11,7 @@ from app.view_registry import PANELS, VIEW_LABELS, offered
 from components.cohort_picker import cohort_card
 from components.filter_panel import filter_panel
 from components.notices import notice_list
+from components.upload import upload_control
 
 COHORT_SELECT = "cohort-select"
 
@@ -22,6 +23,7 @@ def shell() -> html.Div:
                    html.Span("subgroup statistics for chronic-pain neuroimaging cohorts",
                              className="text-white-50 small d-none d-lg-inline")]),
         html.Div([
+            upload_control(),  # "Upload cohort" button and its dialog (app.callbacks.upload)
             dbc.Button("Copy link", id=Page.COPY_LINK, color="light", size="sm",
                        className="copy-link", title="Copy the link to this view"),
             auth.logout_item(),  # None unless access control is on
