@@ -403,7 +403,7 @@ def test_views_on_random_real_subgroups_are_not_a_bug(client, callbacks, view_de
 # Found by the test above with PCE_FUZZ_EXAMPLES=400 and by an exhaustive sweep of one-level
 # filters (every cohort: 15 links, all Overview): ticking one level of the Overview's `by`
 # factor (or of a factor nested in it) leaves one group, and analysis/describe.py
-# _numeric_rows (line 100) calls scipy.stats.f_oneway with one sample -> TypeError "At least two samples
+# _numeric_rows (line 102) calls scipy.stats.f_oneway with one sample -> TypeError "At least two samples
 # are required; got 1." -> "Something went wrong" notice (logged as a bug). Lead: table_one
 # should describe a single group without a test, or raise an AnalysisError naming `by`.
 @pytest.mark.xfail(strict=True, reason="table_one with one group of `by` raises TypeError "
