@@ -93,7 +93,8 @@ def _numeric_rows(values: pd.Series, groups: pd.Series, levels) -> list[dict]:
         row[f"sd_{g}"] = float(np.std(x, ddof=1)) if len(x) > 1 else np.nan
     row["test"], row["statistic_name"], row["statistic"], row["df"], row["p"] = \
         "none", None, np.nan, np.nan, np.nan
-    if all(len(x) >= 2 for x in samples) and np.ptp(np.concatenate(samples)) > 0:
+    if len(samples) >= 2 and all(len(x) >= 2 for x in samples) \
+            and np.ptp(np.concatenate(samples)) > 0:
         if len(samples) == 2:
             res = stats.ttest_ind(*samples, equal_var=False)
             row.update(test="welch", statistic_name="t", statistic=float(res.statistic),
@@ -110,7 +111,7 @@ def _categorical_rows(values: pd.Series, groups: pd.Series, levels) -> list[dict
     table = pd.crosstab(as_factor(values), groups).reindex(columns=levels, fill_value=0)
     test = {"test": "none", "statistic_name": None, "statistic": np.nan, "df": np.nan,
             "p": np.nan, "min_expected": np.nan}
-    if table.shape[0] >= 2 and (table.sum(axis=0) > 0).all():
+    if table.shape[0] >= 2 and table.shape[1] >= 2 and (table.sum(axis=0) > 0).all():
         res = stats.chi2_contingency(table.to_numpy(), correction=False)
         test.update(test="chi_square", statistic_name="chi2", statistic=float(res.statistic),
                     df=float(res.dof), p=float(res.pvalue),

@@ -19,9 +19,10 @@ _default = {}
 
 def create_app(settings: Settings | None = None) -> Dash:
     """A configured Dash app serving the cohorts of ``settings.data_dir``."""
-    from app import auth, hardening, services
+    from app import auth, hardening, request_checks, services
     from app.background import make_background_manager
-    from app.callbacks import brain, export, filters, more_views, navigation, upload, views
+    from app.callbacks import (brain, export, filters, more_views, navigation, permutations,
+                               upload, views)
     from app.layout import shell
 
     settings = settings or Settings.from_env()
@@ -36,10 +37,11 @@ def create_app(settings: Settings | None = None) -> Dash:
                background_callback_manager=make_background_manager(settings))
     auth.install(app.server, settings)  # login on every route when PCE_AUTH_FILE is set
     hardening.install(app, settings)  # request ids, error pages, size limit, headers, /healthz
+    request_checks.install(app)  # malformed callback bodies -> 400, not Dash's 500
     app.layout = shell
     services.configure(settings.data_dir, settings.upload_dir)
     services.cache.init_app(app.server, config=settings.cache_config())
-    for module in (navigation, filters, views, more_views, brain, export):
+    for module in (navigation, filters, views, more_views, brain, permutations, export):
         module.register(app)
     upload.register(app, settings)  # own cohorts: upload dialog -> settings.upload_dir
     if settings.warm_cache:

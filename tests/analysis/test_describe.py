@@ -114,3 +114,17 @@ def test_table_one_rejects_grouping_column_as_variable_and_unknown_columns(cohor
         table_one(cohort, "group", ["group"])
     with pytest.raises(UnknownColumn, match="'agee'"):
         table_one(cohort, "group", ["agee"])
+
+
+def test_table_one_of_a_single_group_describes_without_a_test():
+    """A subgroup with one level of `by` (e.g. only HC selected): numbers, no test
+    (found by the app's fuzz test: scipy's f_oneway refuses one sample)."""
+    import pandas as pd
+
+    df = pd.DataFrame({"group": pd.Categorical(["HC"] * 6, categories=["HC"]),
+                       "age": [30.0, 41, 35, 52, 47, 38],
+                       "sex": pd.Categorical(["f", "m", "f", "f", "m", "f"])})
+    table = table_one(df, "group", ["age", "sex"])
+    assert set(table["test"]) == {"none"}
+    assert table.loc[table["variable"] == "age", "mean_HC"].item() == pytest.approx(40.5)
+    assert table.loc[table["level"] == "f", "n_HC"].item() == 4

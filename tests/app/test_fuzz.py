@@ -306,8 +306,8 @@ def test_malformed_json_and_content_types_are_4xx(client):
 
 # Dash itself answers 500 for a well-formed JSON body of the wrong shape (KeyError/IndexError/
 # TypeError/CallbackException inside dash/dash.py _initialize_context/_prepare_callback, before
-# any callback of ours runs). Fixable in our app with a before_request check of the body
-# shape against app.callback_map (see the report of issue 6); until then these reproduce it.
+# any callback of ours runs); app/request_checks.py checks the body shape against
+# app.callback_map first and answers 400.
 WRONG_SHAPES = {
     "empty object": {},
     "list": [],
@@ -319,8 +319,6 @@ WRONG_SHAPES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="Dash answers 500 for a JSON body of the wrong shape; "
-                   "needs a request check in app/ (lead)")
 @pytest.mark.parametrize("case", sorted(WRONG_SHAPES))
 def test_wrong_shaped_body_is_4xx(client, callbacks, case):
     body = WRONG_SHAPES[case]
@@ -406,8 +404,6 @@ def test_views_on_random_real_subgroups_are_not_a_bug(client, callbacks, view_de
 # _numeric_rows (line 102) calls scipy.stats.f_oneway with one sample -> TypeError "At least two samples
 # are required; got 1." -> "Something went wrong" notice (logged as a bug). Lead: table_one
 # should describe a single group without a test, or raise an AnalysisError naming `by`.
-@pytest.mark.xfail(strict=True, reason="table_one with one group of `by` raises TypeError "
-                   "(analysis/describe.py _numeric_rows, f_oneway)")
 @pytest.mark.parametrize("link", ["cohort=alshelh2022_clbp_subtypes&view=overview&f.pain_subtype=axial",
                                   "cohort=fanton2022_fm_tspo&view=overview&f.group=HC"])
 def test_overview_of_one_group_is_not_a_bug(client, callbacks, view_deps, link):
