@@ -191,4 +191,9 @@ def test_brain_view_all_regions_then_voxelwise_map(page, app_url, page_errors):
     results = _check_view(page, "brain", figures=["brain-figure"], contains="Postcentral")
     assert "peak" in results.lower()
     shot(page, "04_view_brain_voxelwise")
+    # FWE correction runs as a background job (Dash background callback + progress)
+    page.click("#brain-fwe-run")
+    page.locator("#brain-fwe-result p").first.wait_for(timeout=120_000)
+    assert "Freedman-Lane permutations" in page.inner_text("#brain-fwe-result")
+    shot(page, "04_view_brain_fwe")
     assert page_errors == []
