@@ -398,14 +398,12 @@ def test_views_on_random_real_subgroups_are_not_a_bug(client, callbacks, view_de
     assert BUG_NOTICE not in json.dumps(payload), link
 
 
-# Found by the test above with PCE_FUZZ_EXAMPLES=400 and by an exhaustive sweep of one-level
-# filters (every cohort: 15 links, all Overview): ticking one level of the Overview's `by`
-# factor (or of a factor nested in it) leaves one group, and analysis/describe.py
-# _numeric_rows (line 102) calls scipy.stats.f_oneway with one sample -> TypeError "At least two samples
-# are required; got 1." -> "Something went wrong" notice (logged as a bug). Lead: table_one
-# should describe a single group without a test, or raise an AnalysisError naming `by`.
-@pytest.mark.parametrize("link", ["cohort=alshelh2022_clbp_subtypes&view=overview&f.pain_subtype=axial",
-                                  "cohort=fanton2022_fm_tspo&view=overview&f.group=HC"])
+# Regression: found by an exhaustive sweep of one-level filters (15 links, all Overview):
+# ticking one level of the Overview's `by` factor left one group and table_one called
+# scipy.stats.f_oneway with one sample (TypeError -> "Something went wrong" notice).
+@pytest.mark.parametrize("link", [
+    "cohort=alshelh2022_clbp_subtypes&view=overview&f.pain_subtype=axial",
+    "cohort=fanton2022_fm_tspo&view=overview&f.group=HC"])
 def test_overview_of_one_group_is_not_a_bug(client, callbacks, view_deps, link):
     payload = render_view(client, callbacks, view_deps, link)
     assert BUG_NOTICE not in json.dumps(payload), link
