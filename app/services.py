@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import pickle
+import time
 from dataclasses import asdict
 from itertools import combinations
 from pathlib import Path
@@ -81,9 +82,24 @@ def visible(summary) -> bool:
     return not _is_upload(summary.id) or _may_see_uploads()
 
 
+SUMMARY_TTL_S = 2.0
+"""How long the list of cohort folders is reused: listing stats every file of every cohort
+(about 5 ms), and every callback decodes a link; a new upload shows up within this time."""
+_listing: dict = {}
+
+
 def cohort_summaries():
     """Valid cohorts of the configured folders that this request may see, for the picker."""
-    return [s for s in list_cohorts(_roots()) if s.error is None and visible(s)]
+    return [s for s in _all_summaries() if s.error is None and visible(s)]
+
+
+def _all_summaries():
+    key = tuple(str(r) for r in _roots())
+    stamp, summaries = _listing.get(key, (0.0, None))
+    if summaries is None or time.monotonic() - stamp > SUMMARY_TTL_S:
+        summaries = list_cohorts(list(key))
+        _listing[key] = (time.monotonic(), summaries)
+    return summaries
 
 
 def load(cohort_id: str):
@@ -169,7 +185,7 @@ def warm(server) -> None:
                 cached_view_key = cache_key("paper", state)
                 if cache.get(cached_view_key) is None:
                     run("paper", state)
-            except Exception:  # noqa: BLE001 - an optimisation must not stop the app
+            except Exception:
                 log.exception("warming the cache for %s failed", summary.id)
 
 

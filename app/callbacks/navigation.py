@@ -49,7 +49,7 @@ def _router_error(message, kind):
 @guarded(_router_error)
 def render_page(search: str | None, rendered: str | None):
     """Build the whole page for the link in the address bar (first load, back/forward)."""
-    query = (search or "").lstrip("?")
+    query = search.lstrip("?") if isinstance(search, str) else ""
     if rendered is not None and query == rendered:
         raise PreventUpdate
     state, notices = services.decode(query)
@@ -73,10 +73,18 @@ def _sync_error(message, kind):
     return no_update, no_update, notice_list([message], color="danger")
 
 
+def _levels(value) -> tuple[str, ...]:
+    """Checklist value as a tuple of level names (anything else a browser never sends,
+    e.g. a number from a forged request, counts as no level ticked)."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(str(v) for v in value if isinstance(v, (str, int, float)))
+
+
 def _subgroup_params(level_ids, level_values, low_ids, lows, high_ids, highs, missing,
                      cohort) -> dict[str, str]:
-    include = {i["column"]: tuple(v or ()) for i, v in zip(level_ids, level_values)
-               if tuple(v or ()) != tuple(cohort.dictionary[i["column"]].levels)}
+    include = {i["column"]: _levels(v) for i, v in zip(level_ids, level_values)
+               if _levels(v) != tuple(cohort.dictionary[i["column"]].levels)}
     bounds = {i["column"]: [lo, None] for i, lo in zip(low_ids, lows)}
     for i, hi in zip(high_ids, highs):
         bounds.setdefault(i["column"], [None, None])[1] = hi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from urllib.parse import parse_qsl
 
 from dash import Input, Output, html, no_update
 from dash.exceptions import PreventUpdate
@@ -45,8 +46,14 @@ def view_callback(kind: str, *, on_error):
 
 
 def active(rendered: str | None, view: str):
-    """(state, cohort, data) when `view` is on screen; otherwise skip the work."""
-    state, _ = services.decode(rendered or "")
+    """(state, cohort, data) when `view` is on screen; otherwise skip the work.
+
+    The view key is read from the link before decoding it, so the hidden views, which are
+    told about every change too, cost almost nothing.
+    """
+    if not isinstance(rendered, str) or dict(parse_qsl(rendered)).get("view", "overview") != view:
+        raise PreventUpdate
+    state, _ = services.decode(rendered)
     if state.view != view:
         raise PreventUpdate
     cohort, data = services.selection(state)

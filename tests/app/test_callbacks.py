@@ -167,3 +167,14 @@ def test_copy_link_is_a_focusable_button(configured):
         return None
 
     assert type(find(shell())).__name__ == "Button"
+
+
+def test_forged_control_values_of_the_wrong_type_are_harmless(configured):
+    """Types a browser never sends (found by the fuzz test) give the default page or are
+    ignored, instead of a logged traceback."""
+    body, _, rendered, _ = navigation.render_page(5, None)
+    assert "view=overview" in rendered and "Demo cohort" in _text(body)
+    filters_ = dict(level_ids=[{"column": "group"}], level_values=[5], low_ids=[], lows=[],
+                    high_ids=[], highs=[], missing="drop")
+    search, stored, _ = navigation.sync_url("overview", filters_, {}, rendered)
+    assert "f.group=" in stored          # no level ticked: an empty selection, no exception
