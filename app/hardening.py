@@ -37,6 +37,7 @@ from app.settings import REPO_ROOT, Settings
 
 log = logging.getLogger("pce")
 
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
 _PROXY_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
                       "serial=(), bluetooth=(), midi=(), magnetometer=(), gyroscope=(), "
@@ -118,6 +119,7 @@ def _reply(status: int, title: str, message: str):
 def _too_large(error):
     from flask import current_app
     limit = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+    _drain(max(DRAIN_MAX_BYTES, 2 * current_app.config["MAX_CONTENT_LENGTH"]))
     log.warning("request %s refused: body larger than %.0f MB (%s %s)", request_id(), limit,
                 request.method, request.path)
     return _reply(413, "Request too large",
@@ -131,6 +133,20 @@ def _not_found(error):
     a client asking for a file that does not exist, not a server error."""
     log.info("request %s: %s", request_id(), str(error).splitlines()[0])
     return _reply(404, "Not found", "No such file.")
+
+
+def _drain(at_most: int) -> None:
+    """Read and discard the refused body, so the client, still sending it, receives the 413
+    instead of a broken pipe; bodies larger than `at_most` are not worth it (connection cut)."""
+    stream, length = request.environ.get("wsgi.input"), request.content_length
+    if stream is None or length is None or length > at_most:
+        return
+    remaining = length
+    while remaining > 0:
+        chunk = stream.read(min(1 << 16, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
 
 
 def _unexpected(error):
