@@ -85,10 +85,10 @@ def _register_app_tasks(sender=None, **_):
     """In a Celery worker: build the default app so its background callbacks become tasks."""
     if sender is not celery_app:
         return
-    if any(name.startswith("background_callback_") for name in celery_app.tasks.keys()):
+    if any(name.startswith("background_callback_") for name in celery_app.tasks):
         return
     from app import create_app
     settings = Settings.from_env()
     create_app(replace(settings, celery=True, warm_cache=False))
     log.info("celery worker: registered %d background callback task(s)",
-             sum(name.startswith("background_callback_") for name in celery_app.tasks.keys()))
+             sum(name.startswith("background_callback_") for name in celery_app.tasks))

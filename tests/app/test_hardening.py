@@ -56,8 +56,8 @@ def client(dash_app):
 
 
 def _inline_script_hashes(page: str) -> set[str]:
-    page = re.sub(r"<!--.*?-->", "", page, flags=re.S)  # e.g. Dash's <!--[if IE]> alert
-    scripts = re.findall(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", page, re.S)
+    page = re.sub(r"<!--.*?-->", "", page, flags=re.DOTALL)  # e.g. Dash's <!--[if IE]> alert
+    scripts = re.findall(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", page, re.DOTALL)
     return {"'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
             for attrs, body in scripts
             if "src=" not in attrs and "application/json" not in attrs and body.strip()}

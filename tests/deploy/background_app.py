@@ -49,7 +49,7 @@ class Renderer:
         self.client = client
         page = client.get("/").get_data(as_text=True)
         config = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>',
-                           page, re.S).group(1)
+                           page, re.DOTALL).group(1)
         self.end_id = json.loads(config)["end_id"]
         # Like the renderer, fetch layout and dependencies: these set Dash's app context, which
         # the callback endpoint relies on when several apps live in one process (tests).

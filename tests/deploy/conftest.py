@@ -60,7 +60,7 @@ class Service:
         return self.log.read_text(errors="replace")
 
     def wait_until(self, ready, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
+        deadline, last_error = time.monotonic() + timeout, None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited ({self.process.returncode}):\n"
@@ -68,11 +68,12 @@ class Service:
             try:
                 if ready():
                     return
-            except Exception:  # noqa: BLE001 - not up yet (refused, reset, redis errors)
-                pass
+            except Exception as error:  # noqa: BLE001 - not up yet (refused, reset, redis)
+                last_error = error
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"{self.name} not ready within {timeout} s:\n" + self.output()[-3000:])
+        raise RuntimeError(f"{self.name} not ready within {timeout} s ({last_error!r}):\n"
+                           + self.output()[-3000:])
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -79,7 +79,7 @@ def _round(url: str, dependencies: list) -> list:
 
 
 def _pids(service) -> set[str]:
-    return set(re.findall(r"^pid=<(\d+)> ", service.output(), re.M))
+    return set(re.findall(r"^pid=<(\d+)> ", service.output(), re.MULTILINE))
 
 
 def test_two_workers_serve_pages_health_and_callbacks(deployment):
@@ -112,7 +112,7 @@ def test_oversized_request_is_refused_with_413(deployment):
 
 
 def test_debug_is_refused_under_gunicorn(tmp_path):
-    url, service = start_gunicorn(tmp_path, PCE_DEBUG="1")
+    _, service = start_gunicorn(tmp_path, PCE_DEBUG="1")
     try:
         service.process.wait(timeout=45)
     finally:
