@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from app import auth
 from app.ids import Page
+from app.settings import Settings
 from app.view_registry import PANELS, VIEW_LABELS, offered
 from components.cohort_picker import cohort_card
 from components.filter_panel import filter_panel
@@ -23,7 +24,7 @@ def shell() -> html.Div:
                    html.Span("subgroup statistics for chronic-pain neuroimaging cohorts",
                              className="text-white-50 small d-none d-lg-inline")]),
         html.Div([
-            upload_control(),  # "Upload cohort" button and its dialog (app.callbacks.upload)
+            upload_control(Settings.from_env().max_upload_mb),  # app.callbacks.upload
             dbc.Button("Copy link", id=Page.COPY_LINK, color="light", size="sm",
                        className="copy-link", title="Copy the link to this view"),
             auth.logout_item(),  # None unless access control is on

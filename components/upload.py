@@ -23,8 +23,12 @@ class UploadIds(StrEnum):
     RESULT = "upload-result"
 
 
-def upload_control() -> html.Div:
-    """Navbar button and its (initially closed) upload dialog."""
+def upload_control(max_mb: float = 20) -> html.Div:
+    """Navbar button and its (initially closed) upload dialog.
+
+    `max_mb` also stops larger files in the browser, before they reach the server's
+    request-size limit (whose 413 the page could not explain).
+    """
     dialog = dbc.Modal([
         dbc.ModalHeader(dbc.ModalTitle("Upload your own cohort")),
         dbc.ModalBody([
@@ -33,7 +37,7 @@ def upload_control() -> html.Div:
             html.P("Send the files, the folder, or one .zip of them.", className="small mb-1"),
             html.P(id=UploadIds.LIMITS, className="small text-muted mb-2"),
             dcc.Upload(
-                id=UploadIds.FILES, multiple=True,
+                id=UploadIds.FILES, multiple=True, max_size=int(max_mb * 1024 * 1024),
                 children=html.Div(["Drop files, a folder or a .zip here, or ",
                                    html.A("choose files", href="#", className="fw-semibold")]),
                 className="upload-drop border border-2 rounded text-center p-4 mb-3",

@@ -14,6 +14,7 @@ import uuid
 from dash.exceptions import PreventUpdate
 
 from analysis.errors import AnalysisError
+from app import hardening
 
 log = logging.getLogger("pce")
 
@@ -33,7 +34,7 @@ def guarded(on_error):
             except AnalysisError as error:
                 return on_error(str(error), "refused")
             except Exception:
-                request_id = uuid.uuid4().hex[:8]
+                request_id = hardening.request_id() or uuid.uuid4().hex[:12]
                 log.exception("callback %s failed (request id %s)", callback.__name__,
                               request_id)
                 return on_error(f"Something went wrong on our side (request id {request_id}). "
