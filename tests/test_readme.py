@@ -22,3 +22,4 @@ def test_readme_has_the_two_fresh_machine_commands():
     text = README.read_text(encoding="utf-8")
     assert "pip install -e . && .venv/bin/python -m app" in text
     assert 'pip install -e ".[test]" && .venv/bin/python -m pytest' in text
+    assert "apt-get install -y chromium redis-server" in text
