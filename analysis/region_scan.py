@@ -37,8 +37,19 @@ class RegionScanResult:
     skipped: tuple[tuple[str, str], ...]
 
     def values(self, column: str = "statistic") -> dict[str, float]:
-        """``{region_id: value}`` for painting a map (region_map)."""
-        return dict(zip(self.table["region"], self.table[column].astype(float)))
+        """``{region_id: value}`` for painting a map (region_map).
+
+        A region measured by several variables (e.g. glutamate and GABA in one MRS voxel)
+        is painted with the measure of smallest p; ``table`` lists every measure.
+        """
+        strongest = self.table.sort_values("p", kind="stable").drop_duplicates("region")
+        return dict(zip(strongest["region"], strongest[column].astype(float)))
+
+    @property
+    def shared_regions(self) -> tuple[str, ...]:
+        """Regions with more than one measure (their map shows the strongest one)."""
+        counts = self.table["region"].value_counts()
+        return tuple(counts[counts > 1].index)
 
     def to_dict(self) -> dict:
         return json_safe({"analysis": self.analysis, "term": self.term,
@@ -47,9 +58,11 @@ class RegionScanResult:
                           "skipped": [list(s) for s in self.skipped]})
 
     def methods_text(self) -> str:
+        shared = (f" Regions with several measures ({', '.join(self.shared_regions)}) are "
+                  "painted with the measure of smallest p." if self.shared_regions else "")
         return (f"The analysis was repeated for each of {len(self.table)} regional measures "
                 f"({self.statistic_name} of {self.term}); p values were adjusted across regions "
-                f"with {CORRECTION_LABELS[self.correction]}."
+                f"with {CORRECTION_LABELS[self.correction]}.{shared}"
                 + (f" {len(self.skipped)} measure(s) could not be analysed." if self.skipped
                    else ""))
 

@@ -21,8 +21,16 @@ def create_app(settings: Settings | None = None) -> Dash:
     """A configured Dash app serving the cohorts of ``settings.data_dir``."""
     from app import auth, hardening, request_checks, services
     from app.background import make_background_manager
-    from app.callbacks import (brain, export, filters, more_views, navigation, permutations,
-                               upload, views)
+    from app.callbacks import (
+        brain,
+        export,
+        filters,
+        more_views,
+        navigation,
+        permutations,
+        upload,
+        views,
+    )
     from app.layout import shell
 
     settings = settings or Settings.from_env()

@@ -54,16 +54,21 @@ def run_regions(cohort, data, spec, state) -> RegionScanResult:
     return scan_regions(data, measures, analysis=spec.source, spec=options)
 
 
-def run_voxelwise(cohort, data, spec, state) -> VoxelwiseOutcome:
+def voxel_inputs(cohort, data, spec):
+    """(maps, design, rows): the subgroup's maps in the design's participant order."""
     from data.simulation.maps import participant_maps
+    maps = participant_maps(cohort)
+    design = design_matrix(data, effect=spec.effect, covariates=list(spec.covariates))
+    return maps, design, rows_for(design, maps.participant_ids)
+
+
+def run_voxelwise(cohort, data, spec, state) -> VoxelwiseOutcome:
     if not has_maps(cohort):
         raise InvalidSpec(f"Cohort {cohort.id!r} has no per-participant maps; voxelwise "
                           "maps are available for the PET cohorts.")
     if not spec.effect:
         raise InvalidSpec("Choose the effect to map (a two-level factor or a numeric column).")
-    maps = participant_maps(cohort)
-    design = design_matrix(data, effect=spec.effect, covariates=list(spec.covariates))
-    rows = rows_for(design, maps.participant_ids)
+    maps, design, rows = voxel_inputs(cohort, data, spec)
     glm = voxelwise_glm(maps.data[rows], design, design.attrs["effect_column"],
                         mask=maps.mask)
     clusters = cluster_table(glm.t_image(maps.mask), spec.threshold)

@@ -27,17 +27,13 @@ def default_specs(cohort) -> dict:
     and the first measures of the dictionary.
     """
     specs = _dictionary_defaults(cohort)
+    seen: set[str] = set()
     for finding in _findings(cohort):
         prefix = finding.analysis
-        if prefix in ("compare", "correlate", "mediate") and prefix not in _seen(specs):
+        if prefix in ("compare", "correlate", "mediate") and prefix not in seen:
             specs[prefix] = _from_finding(specs[prefix], finding)
-            specs["_seen"] = _seen(specs) | {prefix}
-    specs.pop("_seen", None)
+            seen.add(prefix)
     return specs
-
-
-def _seen(specs) -> set:
-    return specs.get("_seen", set())
 
 
 def _findings(cohort) -> list:

@@ -132,7 +132,8 @@ def _run_compare(cohort, data, spec, state):
                           covariates=list(spec.covariates), test=spec.test,
                           ss_type=spec.ss_type,
                           posthoc=None if spec.posthoc == "none" else spec.posthoc,
-                          control=spec.control or None, alternative=spec.alternative)
+                          control=(spec.control or None) if spec.posthoc == "dunnett" else None,
+                          alternative=spec.alternative)
 
 
 def _run_correlate(cohort, data, spec, state):
@@ -189,20 +190,21 @@ def warm(server) -> None:
                 log.exception("warming the cache for %s failed", summary.id)
 
 
+WHOLE_STATE_VIEWS = ("brain", "paper")
+"""Views whose result or links depend on other views' specs (the Brain map repeats the
+Compare/Correlate analysis; Paper links carry the whole state): keyed by the whole link."""
+
+
 def cache_key(kind: str, state: ViewState) -> str:
     """Key of a result: cohort, its version, the subgroup and this view's spec only."""
     spec = state.specs.get(kind)
+    if kind in WHOLE_STATE_VIEWS:
+        spec_text = state.to_query()
+    else:
+        spec_text = json.dumps(asdict(spec), sort_keys=True, default=str) if spec else ""
     parts = [kind, state.cohort, state.version or "",
-             json.dumps(state.subgroup.to_query(), sort_keys=True),
-             json.dumps(asdict(spec), sort_keys=True, default=str) if spec is not None else ""]
+             json.dumps(state.subgroup.to_query(), sort_keys=True), spec_text]
     return "pce:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-def methods_for(result, state: ViewState, cohort, data) -> list:
-    """Methods paragraph of any result: subgroup and data source, then its own text."""
-    from components.methods import methods_paragraph
-    return methods_paragraph(result.methods_text(), subgroup=state.subgroup, cohort=cohort,
-                             n_selected=len(data))
 
 
 def cached_view(kind: str, state: ViewState, render):

@@ -5,8 +5,9 @@ A link holds the whole view in readable keys::
     ?cohort=fanton2022_fm_tspo&v=3f2a...&view=compare&f.group=FM&r.age=20..60
      &compare.outcome=cpm&compare.factors=group,tspo_binder&mediate.seed=0 ...
 
-Decoding never raises: an unknown or malformed part falls back to its default and adds a
-readable notice, so a stale or hand-edited link still opens.
+Decoding a link never fails because of the link: an unknown or malformed part falls back to
+its default and adds a readable notice, so a stale or hand-edited link still opens. (It can
+fail only if no cohort at all can be loaded.)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from analysis.errors import CohortError
 from analysis.subgroups import Subgroup
 from app.specs import SPEC_TYPES, VIEWS, Rule, control_levels, offered
 
@@ -71,7 +73,13 @@ class ViewState:
             notices.append(f"Cohort {cohort_id!r} is not available; showing {cohort_ids[0]!r}.")
             cohort_id = cohort_ids[0]
             params = {}
-        cohort = load(cohort_id)
+        try:
+            cohort = load(cohort_id)
+        except CohortError as error:      # hidden upload, or a folder gone since listing
+            notices.append(f"Cohort {cohort_id!r} cannot be opened ({error.problems[0]}); "
+                           f"showing {cohort_ids[0]!r}.")
+            cohort_id, params = cohort_ids[0], {}
+            cohort = load(cohort_id)
         _check_version(params.get("v"), cohort, notices)
         view = params.get("view", "overview")
         if view not in VIEWS:
@@ -101,8 +109,9 @@ def _check_version(version: str | None, cohort, notices: list[str]) -> None:
             "that were shared.")
 
 
-def _encode_value(value: Any) -> str:
-    if isinstance(value, tuple):
+def encode_value(value: Any) -> str:
+    """A spec value as it appears in the link (lists/tuples comma-joined, bools 0/1)."""
+    if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -110,7 +119,7 @@ def _encode_value(value: Any) -> str:
 
 
 def _encode_spec(spec) -> list[tuple[str, str]]:
-    return [(f"{spec.prefix}.{f.name}", _encode_value(getattr(spec, f.name))) for f in fields(spec)]
+    return [(f"{spec.prefix}.{f.name}", encode_value(getattr(spec, f.name))) for f in fields(spec)]
 
 
 def _decode_spec(default, params: dict[str, str], cohort, notices: list[str]):
@@ -150,7 +159,7 @@ def _parse(raw: str, default: Any, rule: Rule, cohort, spec) -> tuple[Any, bool]
         return items, all(_column_ok(cohort, item, rule, spec) for item in items)
     if rule.kind == "choice":
         for option in rule.choices:
-            if raw == _encode_value(option) or _same_number(raw, option) or (
+            if raw == encode_value(option) or _same_number(raw, option) or (
                     isinstance(option, bool) and raw.lower() == str(option).lower()):
                 return option, True
         return default, False
@@ -204,7 +213,7 @@ def _column_ok(cohort, name: str, rule: Rule, spec) -> bool:
 
 def _describe(rule: Rule) -> str:
     if rule.kind == "choice":
-        return "expected one of " + ", ".join(_encode_value(c) for c in rule.choices)
+        return "expected one of " + ", ".join(encode_value(c) for c in rule.choices)
     if rule.kind == "coords":
         return "expected three MNI coordinates in mm, e.g. -2,40,-2"
     if rule.kind == "int":

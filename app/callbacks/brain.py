@@ -14,7 +14,7 @@ from analysis.brainmaps import region_map
 from analysis.errors import AnalysisError
 from app import services
 from app.brain_services import VoxelwiseOutcome, masks
-from app.callbacks.views import view_callback
+from app.callbacks.views import _methods, view_callback
 from app.ids import Brain, Page
 from components.brain_view import (
     click_to_coords,
@@ -98,7 +98,7 @@ def update_brain(state, cohort, data):
     else:
         figure, table = _region_figure(cohort, outcome, coords), _region_table(cohort, outcome)
     return (figure, _location(cohort, state, coords), table,
-            services.methods_for(outcome, state, cohort, data))
+            _methods(outcome, state, cohort, data))
 
 
 def click_brain(click_data, coords: str | None):

@@ -7,6 +7,7 @@ from dash import Input, Output, State, dcc
 from dash.exceptions import PreventUpdate
 
 from app import services
+from app.callbacks.safety import guarded
 from app.ids import Brain, Compare, Correlate, Mediate, Overview, Page, Paper, Repeated
 
 
@@ -25,15 +26,19 @@ def _tables(kind: str, result) -> pd.DataFrame:
     return result.table
 
 
+def _nothing_to_export(message, kind):
+    """A refused analysis has no table (the page already says why); a bug is logged with
+    its request id by `guarded`."""
+    raise PreventUpdate
+
+
 def export_csv(kind: str):
+    @guarded(_nothing_to_export)
     def export(n_clicks, rendered):
         if not n_clicks or not rendered:
             raise PreventUpdate
         state, _ = services.decode(rendered)
-        try:
-            frame = _tables(kind, services.run(kind, state))
-        except Exception:  # noqa: BLE001 - nothing to export; the page shows why
-            raise PreventUpdate
+        frame = _tables(kind, services.run(kind, state))
         name = f"{state.cohort}_{kind}.csv"
         return dcc.send_data_frame(frame.to_csv, name, index=False)
     export.__name__ = f"export_{kind}_csv"

@@ -26,9 +26,8 @@ def update_repeated(state, cohort, data):
     table = cohort.long_tables[spec.table]
     table = table[table["participant_id"].isin(data["participant_id"])]
     by = [f for f in spec.fixed if f != spec.over]
-    merged = table.merge(data[["participant_id", *[b for b in by if b in data.columns]]],
-                         on="participant_id") if by else table
-    means = condition_means(merged, spec.outcome, by=by, over=spec.over) if spec.over else None
+    means = condition_means(table, spec.outcome, by=by, over=spec.over,
+                            between=data) if spec.over else None
     return (condition_means_figure(means, over=spec.over, outcome=spec.outcome, by=by),
             [_warnings(result), result_table(result.table, caption="Fixed effects")],
             _methods(result, state, cohort, data))
@@ -79,7 +78,8 @@ def update_paper(state, cohort, data):
     table = html.Table([header, html.Tbody([_finding_row(c, state) for c in checks])],
                        className="table table-sm table-striped paper-table")
     n_ok = sum(c.passed for c in checks)
-    text = (f"{n_ok} of {len(checks)} findings reproduced (published direction, same "
+    n_reproducible = sum(c.finding.reproducible for c in checks)
+    text = (f"{n_ok} of {n_reproducible} reproducible findings reproduced (published direction, same "
             "significance decision at the paper's alpha, statistic within the stated "
             "tolerance). Greyed rows cannot be reproduced from a participants table; the "
             "reason is in the findings file.")

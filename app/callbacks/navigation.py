@@ -13,6 +13,7 @@ from app.callbacks.controls import control_inputs
 from app.callbacks.safety import guarded
 from app.ids import Filters, Page
 from app.layout import COHORT_SELECT, page_body, page_notices
+from app.state import encode_value
 from app.view_registry import PANELS
 from components.notices import notice_list
 
@@ -103,20 +104,12 @@ def sync_url(view, filters, controls, rendered):
     params.update(_subgroup_params(cohort=cohort, **filters))
     for prefix, fields in controls.items():
         for name, value in fields.items():
-            params[f"{prefix}.{name}"] = _encode_control(value)
+            params[f"{prefix}.{name}"] = encode_value(value)
     state, notices = services.decode(urlencode(params))
     canonical = state.to_query()
     if canonical == rendered:
         raise PreventUpdate
     return "?" + canonical, canonical, page_notices(notices)
-
-
-def _encode_control(value) -> str:
-    if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return "" if value is None else str(value)
 
 
 def show_view(view: str):

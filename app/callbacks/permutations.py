@@ -9,11 +9,10 @@ from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from analysis.brainmaps import cluster_table
-from analysis.errors import AnalysisError
-from analysis.voxel_design import design_matrix, rows_for
 from analysis.voxelwise import permutation_fwe
 from app import services
-from app.brain_services import has_maps
+from app.brain_services import has_maps, voxel_inputs
+from app.callbacks.safety import guarded
 from app.ids import Brain, Page
 from components.format import fmt_num
 from components.notices import analysis_refused
@@ -40,6 +39,7 @@ def fwe_controls() -> html.Div:
     ], className="mb-2")
 
 
+@guarded(lambda message, kind: analysis_refused(message, kind))
 def run_fwe(set_progress, n_clicks, rendered):
     """Freedman-Lane max-T permutation test of the voxelwise effect on screen.
 
@@ -50,20 +50,13 @@ def run_fwe(set_progress, n_clicks, rendered):
         raise PreventUpdate
     state, _ = services.decode(rendered)
     cohort, data = services.selection(state)
-    spec = state.spec("brain")
-    try:
-        return _fwe_summary(cohort, data, spec, set_progress)
-    except AnalysisError as error:
-        return analysis_refused(str(error))
+    return _fwe_summary(cohort, data, state.spec("brain"), set_progress)
 
 
 def _fwe_summary(cohort, data, spec, set_progress):
-    from data.simulation.maps import participant_maps
     if spec.mode != "voxelwise" or not has_maps(cohort) or not spec.effect:
         return html.P("Choose the voxelwise map of a PET cohort first.", className="small")
-    maps = participant_maps(cohort)
-    design = design_matrix(data, effect=spec.effect, covariates=list(spec.covariates))
-    rows = rows_for(design, maps.participant_ids)
+    maps, design, rows = voxel_inputs(cohort, data, spec)
     result = permutation_fwe(maps.data[rows], design, design.attrs["effect_column"],
                              n_perm=n_permutations(), seed=0, mask=maps.mask,
                              progress=lambda done, total: set_progress((done, total)))

@@ -77,3 +77,18 @@ def test_regional_measures_are_the_numeric_measures_with_a_region(subtypes):
     for name, region in measures.items():
         info = subtypes.dictionary[name]
         assert info.role == "measure" and info.region == region and not info.levels
+
+
+def test_a_region_with_several_measures_is_painted_with_the_smallest_p():
+    """MRS voxels carry several metabolites (Fanton 2022: rACC glutamate and GABA, absolute
+    and relative); the map shows the strongest, the table all of them."""
+    cohort = load_cohort("fanton2022_fm_tspo", ROOT)
+    measures = regional_measures(cohort.dictionary)
+    result = scan_regions(cohort.participants, measures, analysis="compare",
+                          spec={"factors": ["tspo_binder"]})
+    assert "racc" in result.shared_regions
+    racc = result.table[result.table["region"] == "racc"]
+    assert len(racc) >= 4
+    best = racc.loc[racc["p"].idxmin(), "statistic"]
+    assert result.values()["racc"] == pytest.approx(best)
+    assert "smallest p" in result.methods_text()
