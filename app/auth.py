@@ -26,7 +26,16 @@ from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 import flask_login
-from flask import Flask, current_app, has_request_context, jsonify, redirect, request, session
+from flask import (
+    Flask,
+    current_app,
+    has_app_context,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    session,
+)
 from markupsafe import escape
 
 from app.auth_users import User, UsersFileError, UserStore, main
@@ -118,6 +127,11 @@ def _auth() -> _Auth | None:
     if not has_request_context():
         return None
     return current_app.extensions.get(EXTENSION)
+
+
+def enabled() -> bool:
+    """Whether access control is on for the app of the current request."""
+    return has_app_context() and EXTENSION in current_app.extensions
 
 
 def current_user() -> str | None:

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from itertools import combinations
 from pathlib import Path
 
-from flask import current_app, has_request_context
+from flask import has_request_context
 from flask_caching import Cache
 
 from analysis.cohort import cohort_roots, list_cohorts, load_cohort
@@ -62,23 +62,16 @@ def _is_upload(cohort_id: str) -> bool:
 def _may_see_uploads() -> bool:
     """Outside a request (start-up, background jobs) or with access control off (a laptop:
     everything is yours): yes. In a request with access control on: only when logged in."""
-    if not has_request_context():
+    from app import auth
+    if not has_request_context() or not auth.enabled():
         return True
-    try:
-        from app import auth
-    except ImportError:
-        return True
-    enabled = getattr(auth, "enabled", None)
-    if enabled is not None:
-        on = enabled()
-    else:
-        on = getattr(auth, "EXTENSION", "pce_auth") in current_app.extensions
-    return not on or auth.current_user() is not None
+    return auth.current_user() is not None
 
 
 def visible(summary) -> bool:
     """Whether the cohort of `summary` may be listed and loaded in this request: uploaded
-    cohorts are private to logged-in users (see _may_see_uploads)."""
+    cohorts are private to the deployment's logged-in users, who all share them (a second
+    line of defence: with access control on, the login guard already covers every route)."""
     return not _is_upload(summary.id) or _may_see_uploads()
 
 
