@@ -9,9 +9,7 @@ Times are medians of repeated calls (time.perf_counter) after one warm-up call.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,22 +20,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis.mediate import mediate  # noqa: E402
+from analysis.mediate import mediate
 
-RESULTS = ROOT / "benchmarks" / "results.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import median_time, save_results
+
 TARGETS = {"mediation_ratio_n126": 50.0, "ancova_ms": 50.0, "correlate_ms": 300.0}
 PINGOUIN_LIMIT_S = 60.0
-
-
-def median_time(func, repeats: int) -> float:
-    """Median wall time in seconds of `repeats` calls, after one warm-up call."""
-    func()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def cohort(n: int, seed: int = 0) -> pd.DataFrame:
@@ -149,9 +138,7 @@ def print_table(report: dict) -> None:
 
 
 def save(report: dict) -> None:
-    existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    existing["analysis"] = report
-    RESULTS.write_text(json.dumps(existing, indent=2) + "\n")
+    save_results("analysis", report)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,9 @@ from app.ids import Filters
 from app.settings import Settings
 from app.specs import CompareSpec, CorrelateSpec, MediateSpec
 
-RESULTS = ROOT / "benchmarks" / "results.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, save_results
+
 TARGET_MISS_MS = 150.0
 TARGET_HIT_MS = 20.0
 TARGET_PAGE_BYTES = 2_000_000
@@ -451,9 +453,7 @@ def _commit() -> str:
 
 
 def _save(payload: dict) -> None:
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    data["app"] = payload
-    RESULTS.write_text(json.dumps(data, indent=2) + "\n")
+    save_results("app", payload)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -32,21 +30,11 @@ from analysis.atlases import brain_mask, grid
 from analysis.permutation import permutation_fwe
 from analysis.voxelwise import design_matrix, voxelwise_glm
 
-RESULTS = ROOT / "benchmarks" / "results.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import median_time, save_results
+
 TARGETS = {"ratio_vs_nilearn": 20.0, "glm_n54_s": 0.5, "figure_json_mb": 1.5}
 CONTRAST = "group[radicular]"
-
-
-def median_time(func, repeats: int, warmup: bool = True) -> float:
-    """Median wall time in seconds of `repeats` calls, after one warm-up call."""
-    if warmup:
-        func()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def cohort(n: int, seed: int = 0) -> pd.DataFrame:
@@ -194,10 +182,8 @@ def main() -> None:
               "glm_n54_under_0.5s": small["ours_s"] < TARGETS["glm_n54_s"],
               "figure_json_ok": (fig["json_mb"] < TARGETS["figure_json_mb"])
               if fig["available"] else None}
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["brain"] = {"machine": machine(), "targets": TARGETS, "quick": args.quick,
-                        "glm": glm, "permutation": perm, "figure": fig, "checks": checks}
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save_results("brain", {"machine": machine(), "targets": TARGETS, "quick": args.quick,
+                           "glm": glm, "permutation": perm, "figure": fig, "checks": checks})
     print(f"checks: {checks}")
 
 

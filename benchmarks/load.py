@@ -46,8 +46,10 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, save_results
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results.json"
 LOOPBACK = {"127.0.0.1", "localhost"}
 MAX_USERS, MAX_DURATION = 200, 600
 TARGET_USERS, TARGET_P95_MS = 50, 500.0
@@ -489,9 +491,7 @@ def _commit() -> str:
 
 
 def write_results(entry: dict) -> None:
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["load"] = entry
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save_results("load", entry)
 
 
 def main(argv=None) -> int:
