@@ -46,7 +46,7 @@ class Settings:
         travel base64-encoded, so 30 MB admits a 20 MB cohort file.
     upload_dir : folder of uploaded (private) cohorts (``PCE_UPLOAD_DIR``).
     max_upload_mb, max_upload_files : limits of one cohort upload, received and unpacked
-        (``PCE_MAX_UPLOAD_MB``, ``PCE_MAX_UPLOAD_FILES``); see analysis.upload.
+        (``PCE_MAX_UPLOAD_MB``, ``PCE_MAX_UPLOAD_FILES``); see app.upload_store.
     """
 
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "cohorts")

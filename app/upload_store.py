@@ -26,7 +26,7 @@ from analysis.cohort import load_cohort
 from analysis.cohort_files import read_tsv
 from analysis.cohort_validate import check_ids
 from analysis.errors import CohortError, InvalidSpec
-from analysis.upload_zip import clean_path, common_folder, read_zip
+from app.upload_zip import clean_path, common_folder, read_zip
 
 __all__ = ["ACCEPTED", "ID_PREFIX", "UploadResult", "receive_upload"]
 

@@ -1,6 +1,6 @@
 """Unpacking an uploaded zip safely: path checks, limits, no links or special files.
 
-Used by :mod:`analysis.upload`. Nothing is written here: the entries are read into memory
+Used by :mod:`app.upload_store`. Nothing is written here: the entries are read into memory
 (at most ``max_bytes`` in total, which the caller also applies to the upload itself), after
 checking every name (no absolute paths, no ``..``, no control characters), every type (no
 symbolic links, devices, pipes; no encrypted or nested archives), the number of files and

@@ -59,7 +59,7 @@ def limits_text(max_mb: float, max_files: int) -> str:
 
 
 def upload_result(result) -> dbc.Alert:
-    """The outcome of :func:`analysis.upload.receive_upload`: problems, or the new cohort."""
+    """The outcome of :func:`app.upload_store.receive_upload`: problems, or the new cohort."""
     if result.cohort_id is None:
         count = len(result.problems)
         return dbc.Alert([

@@ -1,7 +1,7 @@
 """Own cohorts: the upload dialog and what happens to the files dropped in it.
 
 Thin: decode what dcc.Upload sends (``data:<type>;base64,<bytes>`` per file), hand it to
-:func:`analysis.upload.receive_upload` with the configured folder and limits, show the result.
+:func:`app.upload_store.receive_upload` with the configured folder and limits, show the result.
 The limits come from Settings (``PCE_UPLOAD_DIR``, ``PCE_MAX_UPLOAD_MB``,
 ``PCE_MAX_UPLOAD_FILES``) given to :func:`register`.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dash import Input, Output, State, no_update
 
-from analysis.upload import UploadResult, receive_upload
+from app.upload_store import UploadResult, receive_upload
 from app.callbacks.safety import guarded
 from app.settings import Settings
 from components.notices import notice_list

@@ -1,4 +1,4 @@
-"""analysis.upload.receive_upload: the malformed-upload corpus, valid uploads, safety.
+"""app.upload_store.receive_upload: the malformed-upload corpus, valid uploads, safety.
 
 The corpus (tests/fixtures/uploads/cases.yaml) lists every malformed case with the message
 fragment it must produce; each must leave the upload folder exactly as it was (an earlier
@@ -22,11 +22,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import analysis.upload as upload_module
+import app.upload_store as upload_module
 from analysis.cohort import list_cohorts, load_cohort
 from analysis.errors import InvalidSpec
-from analysis.upload import UploadResult, receive_upload
-from analysis.upload_zip import clean_path
+from app.upload_store import UploadResult, receive_upload
+from app.upload_zip import clean_path
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "uploads"
 MANIFEST = yaml.safe_load((HERE / "cases.yaml").read_text())
