@@ -28,7 +28,7 @@ def brain_panel(cohort, spec) -> dbc.Row:
                            "(regression, e.g. BDI)."),
         dropdown(Brain.COVARIATES, "Voxelwise: covariates", covariates, list(spec.covariates),
                  multi=True),
-        select(Brain.THRESHOLD, "Threshold |t|", [(f"{t:g}", t) for t in
+        select(Brain.THRESHOLD, "Voxelwise: threshold |t|", [(f"{t:g}", t) for t in
                                                  (2.0, 2.5, 3.0, 3.5, 4.0, 5.0)],
                spec.threshold),
         labelled("Crosshair (MNI x,y,z mm)",
