@@ -15,6 +15,7 @@ COLUMN_LABELS = {
     "adjusted_mean": "adj. mean", "adjusted_se": "adj. SE", "adjusted_ci_low": "adj. CI low",
     "adjusted_ci_high": "adj. CI high", "p_method": "p method", "effect_ci_low": "g CI low",
     "effect_ci_high": "g CI high", "mean_difference": "difference", "ss": "SS",
+    "diff_ci_low": "diff. CI low", "diff_ci_high": "diff. CI high",
 }
 HIDDEN = {"label", "method", "section"}
 
